@@ -1,0 +1,48 @@
+# `make` regenerates everything from the spec; `make test` runs every test.
+# Each target's `## text` is what `make help` prints.
+
+SPEC        ?= openapi/processor-tasks.yaml
+PYTHON      ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+PORT        ?= 8080
+
+.DEFAULT_GOAL := all
+.PHONY: all help venv generate check typecheck test spec-test client-test contract mock bench clean
+
+all: generate typecheck ## Bootstrap the pinned venv, validate the spec, regenerate and type-check the client
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/generator.txt requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv with every pinned tool
+
+generate: $(STAMP) ## Validate and lint the spec, then regenerate generated_client/ from it
+	$(PY) generator/regenerate.py --spec $(SPEC) --out generated_client
+
+check: $(STAMP) ## Fail when the committed client differs from what the spec generates
+	$(PY) generator/regenerate.py --spec $(SPEC) --out generated_client --check
+
+typecheck: $(STAMP) ## mypy --strict over the generated client
+	cd generated_client && ../$(PY) -m mypy --strict --config-file /dev/null processor_tasks_client
+
+test: $(STAMP) ## Run every test (spec, generator drift, client, mock, contract)
+	$(PY) -m pytest
+
+contract: $(STAMP) ## Run the schemathesis contract suite alone (JUnit report in reports/)
+	$(PY) -m pytest tests/contract
+
+mock: $(STAMP) ## Serve the mock server on 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(PY) -m mock_server
+
+bench: $(STAMP) ## Run the benchmarks and print the ratio table
+	$(PY) -m benchmarks
+
+clean: ## Remove the venv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache reports
