@@ -30,7 +30,7 @@ check: $(STAMP) ## Fail when the committed client differs from what the spec gen
 	$(PY) generator/regenerate.py --spec $(SPEC) --out generated_client --check
 
 typecheck: $(STAMP) ## mypy --strict over the generated client
-	cd generated_client && ../$(PY) -m mypy --strict --config-file /dev/null processor_tasks_client
+	cd generated_client && ../$(PY) -m mypy --strict --cache-dir ../.mypy_cache processor_tasks_client
 
 test: $(STAMP) ## Run every test (spec, generator drift, client, mock, contract)
 	$(PY) -m pytest

@@ -1,0 +1,105 @@
+# Copied from generator/runtime/_responses.py by generator/regenerate.py. Do not edit here: edit the source.
+"""Helpers the generated endpoint modules share: sending, decoding and raising.
+
+Kept out of the templates so that each operation module stays a thin, readable shell
+and the error behaviour lives (and is tested) in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+import httpx
+
+from . import errors
+from .types import Response
+
+T = TypeVar("T")
+
+# Decoding a body into models fails with one of these when the shape is wrong: a missing
+# key, a list where an object belongs, a value of the wrong type or outside an enum.
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def status_of(code: int) -> int:
+    """The HTTPStatus member for a known code, the bare int for others (499, 520, ...).
+
+    ``HTTPStatus(499)`` raises ValueError, and a client must not fail on a status a proxy
+    invented.
+    """
+    try:
+        return HTTPStatus(code)
+    except ValueError:
+        return code
+
+
+def send(client: httpx.Client, kwargs: dict[str, Any]) -> httpx.Response:
+    """Send a request, turning transport failures into the client's own exceptions."""
+    try:
+        return client.request(**kwargs)
+    except httpx.TimeoutException as exc:
+        raise errors.APITimeoutError(f"request timed out: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
+
+
+async def asend(client: httpx.AsyncClient, kwargs: dict[str, Any]) -> httpx.Response:
+    """Async counterpart of :func:`send`."""
+    try:
+        return await client.request(**kwargs)
+    except httpx.TimeoutException as exc:
+        raise errors.APITimeoutError(f"request timed out: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
+
+
+def decode(response: httpx.Response, from_dict: Callable[[Mapping[str, Any]], T]) -> T:
+    """Decode a success body into its model; any deviation raises ResponseDecodeError."""
+    request_id = response.headers.get("x-request-id")
+    try:
+        data = json.loads(response.content)
+    except ValueError as exc:
+        raise errors.ResponseDecodeError(
+            response.status_code, response.content, f"not JSON ({exc})", request_id
+        ) from exc
+    if not isinstance(data, dict):
+        reason = f"expected a JSON object, got {type(data).__name__}"
+        raise errors.ResponseDecodeError(response.status_code, response.content, reason, request_id)
+    try:
+        return from_dict(data)
+    except _SHAPE_ERRORS as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, KeyError):
+            reason = f"missing required field {exc}"
+        raise errors.ResponseDecodeError(response.status_code, response.content, reason, request_id) from exc
+
+
+def decode_error(response: httpx.Response, from_dict: Callable[[Mapping[str, Any]], T]) -> T | None:
+    """Decode an error body leniently: ``None`` when it is not the documented error object.
+
+    A gateway's HTML 401 page is still a 401; the status must reach the caller intact.
+    """
+    try:
+        data = json.loads(response.content)
+        return from_dict(data) if isinstance(data, dict) else None
+    except (ValueError, *_SHAPE_ERRORS):
+        return None
+
+
+def unwrap(response: Response[Any], expected: type[T]) -> T:
+    """Return the success model of a detailed response, or raise the matching exception."""
+    headers = response.headers
+    if 200 <= response.status_code <= 299 and isinstance(response.parsed, expected):
+        return response.parsed
+    if 200 <= response.status_code <= 299:
+        # A 2xx the contract does not document for this operation.
+        raise errors.UnexpectedStatus(
+            response.status_code,
+            request_id=headers.get("x-request-id"),
+            content=response.content,
+            headers=headers,
+        )
+    raise errors.error_for_status(response.status_code, response.content, headers)

@@ -1,0 +1,201 @@
+# Copied from generator/runtime/errors.py by generator/regenerate.py. Do not edit here: edit the source.
+"""Every exception the client raises.
+
+``sync()`` and ``asyncio()`` return the decoded success model or raise one of these;
+the ``*_detailed()`` variants return the :class:`~processor_tasks_client.types.Response`
+for any HTTP status but still raise :class:`ResponseDecodeError` for an answer that cannot
+be read and :class:`APIConnectionError` for a network fault.
+
+Hierarchy::
+
+    ProcessorTasksError
+    ├── APIConnectionError            no HTTP answer (refused, reset, DNS, ...)
+    │   └── APITimeoutError           the client's timeout ran out
+    ├── ResponseDecodeError           an answer that is not what the contract describes
+    └── APIStatusError                an HTTP error status (4xx, 5xx, or undocumented)
+        ├── BadRequestError           400
+        ├── AuthenticationError       401
+        ├── PermissionDeniedError     403
+        ├── NotFoundError             404, and 400 with ModelArts.4700 / ModelArts.4612
+        ├── RateLimitError            429
+        ├── ServerError               5xx
+        └── UnexpectedStatus          any other status
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "NOT_FOUND_ERROR_CODES",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ProcessorTasksError",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "ServerError",
+    "UnexpectedStatus",
+    "error_for_status",
+]
+
+# The provider's error-code appendix files "task does not exist" under HTTP 400, while
+# its status tables say 404 (resolution 5 in the spec). Either way the caller asked for
+# a task that is not there, so both map to NotFoundError.
+NOT_FOUND_ERROR_CODES = frozenset({"ModelArts.4700", "ModelArts.4612"})
+
+_EXCERPT = 200
+
+
+class ProcessorTasksError(Exception):
+    """Base class of every exception raised by this client."""
+
+
+class APIConnectionError(ProcessorTasksError):
+    """The request got no HTTP answer: connection refused, reset, or name resolution failed."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request exceeded the client's timeout."""
+
+
+class ResponseDecodeError(ProcessorTasksError):
+    """The server answered, but the body cannot be read as the contract describes.
+
+    Attributes:
+        status_code: HTTP status of the answer.
+        content: The raw body, kept whole so that nothing is lost.
+        reason: What was wrong (not JSON, a missing field, a value of the wrong type, ...).
+        request_id: The ``X-Request-Id`` header of the answer, if any.
+    """
+
+    def __init__(self, status_code: int, content: bytes, reason: str, request_id: str | None = None) -> None:
+        self.status_code = status_code
+        self.content = content
+        self.reason = reason
+        self.request_id = request_id
+        excerpt = content[:_EXCERPT].decode("utf-8", "replace")
+        super().__init__(f"cannot decode the HTTP {status_code} answer: {reason} (body starts {excerpt!r})")
+
+
+class APIStatusError(ProcessorTasksError):
+    """The server answered with an error status.
+
+    Attributes:
+        status_code: HTTP status of the answer.
+        error_code: The provider's code (``ModelArts.0104`` ...) when the body carries one.
+        error_msg: The provider's message, or the start of a body that is not an error object.
+        request_id: The ``X-Request-Id`` header, to quote when reporting a problem.
+        content: The raw body.
+        headers: The answer's headers.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        error_code: str | None = None,
+        error_msg: str | None = None,
+        request_id: str | None = None,
+        content: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.request_id = request_id
+        self.content = content
+        self.headers: Mapping[str, str] = dict(headers or {})
+        detail = " ".join(part for part in (error_code, error_msg) if part) or "no error body"
+        suffix = f" [request {request_id}]" if request_id else ""
+        super().__init__(f"HTTP {status_code}: {detail}{suffix}")
+
+
+class BadRequestError(APIStatusError):
+    """400: a parameter is missing, malformed or out of range."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: no credentials, or a token or signature the server refuses."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the credentials may not act on this project."""
+
+
+class NotFoundError(APIStatusError):
+    """404 (or 400 with ModelArts.4700 / ModelArts.4612): the task or resource does not exist."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests.
+
+    Attributes:
+        retry_after: Seconds the server asked to wait (``Retry-After``), when given.
+    """
+
+    @property
+    def retry_after(self) -> float | None:
+        value = self.headers.get("retry-after") or self.headers.get("Retry-After")
+        try:
+            return float(value) if value is not None else None
+        except ValueError:
+            return None
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+class UnexpectedStatus(APIStatusError):
+    """A status the contract does not document for this operation."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def _error_fields(content: bytes) -> tuple[str | None, str | None]:
+    """Read ``error_code``/``error_msg`` leniently: an error page from a proxy must not hide the status."""
+    try:
+        body: Any = json.loads(content)
+    except ValueError:
+        text = content[:_EXCERPT].decode("utf-8", "replace").strip()
+        return None, text or None
+    if isinstance(body, dict):
+        code, msg = body.get("error_code"), body.get("error_msg")
+        return (code if isinstance(code, str) else None, msg if isinstance(msg, str) else None)
+    return None, None
+
+
+def error_for_status(status_code: int, content: bytes, headers: Mapping[str, str]) -> APIStatusError:
+    """Build the exception that matches an error answer."""
+    error_code, error_msg = _error_fields(content)
+    cls: type[APIStatusError]
+    if status_code == 400 and error_code in NOT_FOUND_ERROR_CODES:
+        cls = NotFoundError
+    elif status_code in _BY_STATUS:
+        cls = _BY_STATUS[status_code]
+    elif 500 <= status_code <= 599:
+        cls = ServerError
+    else:
+        cls = UnexpectedStatus
+    return cls(
+        status_code,
+        error_code=error_code,
+        error_msg=error_msg,
+        request_id=headers.get("x-request-id"),
+        content=content,
+        headers=headers,
+    )

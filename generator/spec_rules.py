@@ -1,0 +1,219 @@
+"""Our own rules for the spec, on top of OpenAPI validity.
+
+Each rule yields :class:`Finding` objects that name the spot with a JSON pointer, so a
+broken spec fails ``make`` with a message a reviewer can act on. The test suite runs the
+same rules (tests/spec/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import jsonschema
+import referencing
+from referencing.jsonschema import DRAFT202012
+
+ERROR_SCHEMA = "#/components/schemas/ErrorResponse"
+REQUEST_ID_HEADER = "X-Request-Id"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_SPEC_URI = "urn:processor-tasks-spec"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule violation at one place in the spec."""
+
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.pointer or '/'}: {self.message}"
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: str | int) -> str:
+    """JSON pointer for a path of keys."""
+    return "".join("/" + _escape(str(t)) for t in tokens)
+
+
+def resolve(spec: Mapping[str, Any], node: Any) -> Any:
+    """Follow local ``$ref`` chains (``#/...``) until a non-reference node."""
+    seen: set[str] = set()
+    while isinstance(node, Mapping) and "$ref" in node and len(node) == 1:
+        ref = node["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#/") or ref in seen:
+            return node
+        seen.add(ref)
+        target: Any = spec
+        for raw in ref[2:].split("/"):
+            target = target[raw.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """Every (path, method, operation) in the spec."""
+    for path, item in spec.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            if method in item:
+                yield path, method, item[method]
+
+
+class _ExampleValidator:
+    """Validates a value against the schema found at a JSON pointer of the spec."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        resource = referencing.Resource.from_contents(dict(spec), default_specification=DRAFT202012)
+        self._registry: referencing.Registry[Any] = referencing.Registry().with_resource(_SPEC_URI, resource)
+
+    def errors(self, schema_pointer: str, value: Any) -> list[str]:
+        schema = {"$ref": f"{_SPEC_URI}#{quote(schema_pointer, safe='/~')}"}
+        validator = jsonschema.Draft202012Validator(schema, registry=self._registry)
+        return [
+            f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
+            for err in validator.iter_errors(value)
+        ]
+
+
+def _described(node: Mapping[str, Any]) -> bool:
+    return bool(str(node.get("description", "")).strip())
+
+
+def check_descriptions(spec: Mapping[str, Any]) -> Iterator[Finding]:
+    """Every operation, parameter and schema property carries a description."""
+    for path, method, op in operations(spec):
+        where = ("paths", path, method)
+        for key in ("operationId", "summary", "description"):
+            if not str(op.get(key, "")).strip():
+                yield Finding(pointer(*where), f"operation has no {key}")
+        if not op.get("tags"):
+            yield Finding(pointer(*where), "operation has no tags")
+    for path, item in spec.get("paths", {}).items():
+        groups = [(("paths", path), item.get("parameters", []))]
+        groups += [(("paths", path, m), item[m].get("parameters", [])) for m in HTTP_METHODS if m in item]
+        for where, params in groups:
+            for i, param in enumerate(params):
+                if not _described(resolve(spec, param)):
+                    yield Finding(pointer(*where, "parameters", i), "parameter has no description")
+    for name, schema in spec.get("components", {}).get("schemas", {}).items():
+        if not _described(schema):
+            yield Finding(pointer("components", "schemas", name), "schema has no description")
+        for prop, sub in schema.get("properties", {}).items():
+            if not _described(sub):
+                yield Finding(pointer("components", "schemas", name, "properties", prop), "property has no description")
+
+
+def check_responses(spec: Mapping[str, Any]) -> Iterator[Finding]:
+    """One JSON success model per operation; errors use ErrorResponse; every answer has X-Request-Id."""
+    for path, method, op in operations(spec):
+        where = ("paths", path, method, "responses")
+        responses = op.get("responses", {})
+        successes = [code for code in responses if str(code).startswith("2")]
+        if len(successes) != 1:
+            yield Finding(pointer(*where), f"expected exactly one 2xx response, found {successes}")
+        for code, raw in responses.items():
+            response = resolve(spec, raw)
+            spot = pointer(*where, code)
+            if REQUEST_ID_HEADER not in response.get("headers", {}):
+                yield Finding(spot, f"response does not declare the {REQUEST_ID_HEADER} header")
+            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            if schema is None:
+                yield Finding(spot, "response has no application/json schema")
+                continue
+            ref = schema.get("$ref")
+            if str(code).startswith("2"):
+                if not (isinstance(ref, str) and ref.startswith("#/components/schemas/")):
+                    yield Finding(spot, "success schema must be a $ref to a component (it becomes a model)")
+            elif ref != ERROR_SCHEMA:
+                yield Finding(spot, f"error response must use {ERROR_SCHEMA}")
+
+
+def _media_examples(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(where, schema pointer, value) for every example attached to a response body."""
+    seen: set[str] = set()
+    response_sites: list[tuple[tuple[str, ...], Any]] = []
+    for path, method, op in operations(spec):
+        for code, raw in op.get("responses", {}).items():
+            response_sites.append((("paths", path, method, "responses", str(code)), raw))
+    for where, raw in response_sites:
+        base = where
+        if isinstance(raw, Mapping) and "$ref" in raw:
+            base = tuple(raw["$ref"][2:].split("/"))
+            if raw["$ref"] in seen:
+                continue
+            seen.add(raw["$ref"])
+        response = resolve(spec, raw)
+        for media, content in response.get("content", {}).items():
+            schema_ptr = pointer(*base, "content", media, "schema")
+            if "example" in content:
+                yield pointer(*base, "content", media, "example"), schema_ptr, content["example"]
+            for name, ex in content.get("examples", {}).items():
+                value = resolve(spec, ex).get("value")
+                yield pointer(*base, "content", media, "examples", name), schema_ptr, value
+
+
+def check_examples(spec: Mapping[str, Any]) -> Iterator[Finding]:
+    """Every example (bodies, parameters, headers, schema `examples`) validates against its schema."""
+    validator = _ExampleValidator(spec)
+    for where, schema_ptr, value in _media_examples(spec):
+        for err in validator.errors(schema_ptr, value):
+            yield Finding(where, f"example does not validate: {err}")
+    for path, item in spec.get("paths", {}).items():
+        groups = [("paths", path)] + [("paths", path, m) for m in HTTP_METHODS if m in item]
+        for group in groups:
+            node: Any = spec
+            for key in group:
+                node = node[key]
+            for i, raw in enumerate(node.get("parameters", [])):
+                if "$ref" in raw:
+                    continue  # checked once, under components
+                if "example" in raw:
+                    for err in validator.errors(pointer(*group, "parameters", i, "schema"), raw["example"]):
+                        yield Finding(pointer(*group, "parameters", i, "example"), f"example does not validate: {err}")
+    components = spec.get("components", {})
+    for kind in ("parameters", "headers"):
+        for name, node in components.get(kind, {}).items():
+            if "example" in node:
+                for err in validator.errors(pointer("components", kind, name, "schema"), node["example"]):
+                    yield Finding(pointer("components", kind, name, "example"), f"example does not validate: {err}")
+    for name, schema in components.get("schemas", {}).items():
+        for prop, sub in schema.get("properties", {}).items():
+            for i, value in enumerate(sub.get("examples", [])):
+                spot = pointer("components", "schemas", name, "properties", prop)
+                for err in validator.errors(spot, value):
+                    yield Finding(f"{spot}/examples/{i}", f"example does not validate: {err}")
+
+
+def check_pagination(spec: Mapping[str, Any]) -> Iterator[Finding]:
+    """An ``x-pagination`` extension names real parameters and response fields."""
+    for path, method, op in operations(spec):
+        paging = op.get("x-pagination")
+        if paging is None:
+            continue
+        spot = pointer("paths", path, method, "x-pagination")
+        names = {resolve(spec, p).get("name") for p in op.get("parameters", [])}
+        for key in ("limit-param", "page-param"):
+            if paging.get(key) not in names:
+                yield Finding(spot, f"{key} {paging.get(key)!r} is not a parameter of the operation")
+        if paging.get("style") != "page-index":
+            yield Finding(spot, f"unsupported style {paging.get('style')!r} (the generator knows 'page-index')")
+        ok = [c for c in op.get("responses", {}) if str(c).startswith("2")]
+        if ok:
+            body = resolve(spec, resolve(spec, op["responses"][ok[0]])["content"]["application/json"]["schema"])
+            for key in ("items", "total"):
+                if paging.get(key) not in body.get("properties", {}):
+                    yield Finding(spot, f"{key} {paging.get(key)!r} is not a property of the success body")
+
+
+RULES = (check_descriptions, check_responses, check_examples, check_pagination)
+
+
+def check(spec: Mapping[str, Any]) -> list[Finding]:
+    """Run every rule; an empty list means the spec passes."""
+    return [finding for rule in RULES for finding in rule(spec)]
