@@ -1,0 +1,255 @@
+"""The ASGI application: routing, the order of checks, and the answers.
+
+Routes: the spec's two paths (``GET`` only; any other method, HEAD included, answers 405
+with ``Allow: GET``), plus ``GET /openapi.json`` and ``GET /openapi.yaml`` (unauthenticated, never
+faulted). Every other path answers 404 ModelArts.0015.
+
+For the two operations the checks run in this order, and the first failure answers:
+
+1. injected faults (drop, 503, 429; latency delays whatever follows), as a gateway would;
+2. the method (405);
+3. authentication (401 ModelArts.5002);
+4. the project of the credentials against the path's ``project_id`` (403 ModelArts.0112);
+5. parameters against the spec (400 ModelArts.0104, naming the parameter);
+6. the task lookup of DescribeProcessorTask (404 ModelArts.4700).
+
+Every answer carries a fresh ``X-Request-Id`` header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
+
+from mock_server import errors
+from mock_server.auth import Authenticator, AuthError, WireRequest
+from mock_server.faults import DroppedConnection, Fault, FaultInjector
+from mock_server.fixtures import load_fixture
+from mock_server.seed import generate_tasks
+from mock_server.settings import Settings
+from mock_server.spec import Spec, SpecError, load_spec
+from mock_server.store import ListQuery, TaskStore
+from mock_server.validation import OperationParameters, ParameterError, operation_parameters
+
+LIST_OPERATION = "ListProcessorTasks"
+DESCRIBE_OPERATION = "DescribeProcessorTask"
+SPEC_PATHS = ("/openapi.json", "/openapi.yaml")
+_ALLOW = {"Allow": "GET"}
+
+
+def _starlette_path(spec_path: str) -> str:
+    # OpenAPI and Starlette share the {name} template syntax; only check there is nothing else.
+    if any(char in spec_path for char in ":*"):
+        raise SpecError(f"path {spec_path!r} uses syntax the mock cannot route")
+    return spec_path
+
+
+class MockServer(Starlette):
+    """The mock's Starlette application, with faults and request ids wrapped around it."""
+
+    def __init__(self, settings: Settings, spec: Spec, store: TaskStore) -> None:
+        self.settings = settings
+        self.spec = spec
+        self.store = store
+        self.list_parameters = operation_parameters(spec, LIST_OPERATION)
+        self.describe_parameters = operation_parameters(spec, DESCRIBE_OPERATION)
+        unknown = {p.name for p in self.list_parameters.parameters if p.location == "query"} - set(
+            ListQuery.__dataclass_fields__
+        )
+        if unknown:
+            raise SpecError(f"{LIST_OPERATION} declares parameters the mock does not implement: {sorted(unknown)}")
+        self.authenticator = Authenticator(
+            tokens=settings.tokens,
+            aksk=settings.aksk,
+            clock_skew_seconds=settings.clock_skew_seconds,
+            clock=settings.clock,
+        )
+        self.faults = FaultInjector(settings.faults)
+        list_path = spec.operation(LIST_OPERATION)[0]
+        describe_path = spec.operation(DESCRIBE_OPERATION)[0]
+        super().__init__(
+            routes=[
+                Route(_starlette_path(list_path), self.list_tasks, methods=["GET"]),
+                Route(_starlette_path(describe_path), self.describe_task, methods=["GET"]),
+                Route("/openapi.json", self.openapi_json, methods=["GET"]),
+                Route("/openapi.yaml", self.openapi_yaml, methods=["GET"]),
+            ],
+            exception_handlers={HTTPException: self._http_exception, Exception: self._unexpected},
+        )
+        # A trailing slash is a different, unknown path, not a redirect.
+        self.router.redirect_slashes = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode("ascii")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        if scope["path"] not in SPEC_PATHS:
+            decision = self.faults.decide()
+            if decision.delay_seconds:
+                await asyncio.sleep(decision.delay_seconds)
+            if decision.fault is Fault.DROP:
+                await _drop_connection(receive)
+                return
+            if decision.fault is Fault.UNAVAILABLE:
+                response: Response = errors.error_response(
+                    503, errors.UNAVAILABLE, "The service is temporarily unavailable (injected fault)."
+                )
+                await response(scope, receive, send_with_id)
+                return
+            if decision.fault is Fault.THROTTLE:
+                response = errors.error_response(
+                    429,
+                    errors.THROTTLED,
+                    "The request was throttled (injected fault).",
+                    headers={"Retry-After": str(self.settings.faults.retry_after_seconds)},
+                )
+                await response(scope, receive, send_with_id)
+                return
+        await super().__call__(scope, receive, send_with_id)
+
+    async def _wire(self, request: Request) -> WireRequest:
+        scope = request.scope
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        query = parse_qsl(
+            scope.get("query_string", b"").decode("utf-8", "replace"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        headers = [
+            (name.decode("latin-1").lower(), value.decode("utf-8", "replace")) for name, value in scope["headers"]
+        ]
+        return WireRequest(
+            method=request.method,
+            raw_path=raw_path.decode("utf-8", "replace"),
+            query=query,
+            headers=headers,
+            body=await request.body(),
+        )
+
+    async def _authorise(
+        self, request: Request, parameters: OperationParameters
+    ) -> tuple[str, dict[str, Any]] | Response:
+        """Steps 2 to 5 of the module docstring: (project, parameters) or the error answer."""
+        if request.method != "GET":
+            return errors.error_response(
+                405, errors.METHOD_NOT_ALLOWED, f"The method {request.method} is not allowed here.", _ALLOW
+            )
+        wire = await self._wire(request)
+        try:
+            project = self.authenticator.project_of(wire)
+        except AuthError as exc:
+            return errors.error_response(401, errors.TOKEN_INVALID, str(exc))
+        if project != request.path_params["project_id"]:
+            return errors.error_response(
+                403, errors.POLICY_DENIES, "The policy does not allow this action on this project."
+            )
+        try:
+            values = parameters.parse(wire.query, request.path_params)
+        except ParameterError as exc:
+            return errors.error_response(400, errors.PARAMETER_ERROR, str(exc))
+        return project, values
+
+    async def list_tasks(self, request: Request) -> Response:
+        """ListProcessorTasks."""
+        outcome = await self._authorise(request, self.list_parameters)
+        if isinstance(outcome, Response):
+            return outcome
+        project, values = outcome
+        count, page = self.store.list(project, ListQuery.from_params(values))
+        return JSONResponse({"count": count, "tasks": page})
+
+    async def describe_task(self, request: Request) -> Response:
+        """DescribeProcessorTask."""
+        outcome = await self._authorise(request, self.describe_parameters)
+        if isinstance(outcome, Response):
+            return outcome
+        project, values = outcome
+        task = self.store.get(project, values["task_id"])
+        if task is None:
+            return errors.error_response(404, errors.TASK_NOT_FOUND, "The task does not exist.")
+        return JSONResponse(task)
+
+    async def openapi_json(self, request: Request) -> Response:
+        """The contract, as JSON."""
+        if request.method != "GET":
+            return errors.error_response(405, errors.METHOD_NOT_ALLOWED, f"The method {request.method} is not allowed here.", _ALLOW)
+        return Response(self.spec.json_text, media_type="application/json")
+
+    async def openapi_yaml(self, request: Request) -> Response:
+        """The contract, as the YAML it was loaded from."""
+        if request.method != "GET":
+            return errors.error_response(405, errors.METHOD_NOT_ALLOWED, f"The method {request.method} is not allowed here.", _ALLOW)
+        return Response(self.spec.yaml_text, media_type="application/yaml")
+
+    async def _http_exception(self, request: Request, exc: Exception) -> Response:
+        # Starlette raises these for paths no route matches (404) and for methods other
+        # than GET and HEAD on a known path (405); HEAD reaches the endpoints, which refuse it.
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        if status == 404:
+            return errors.error_response(404, errors.RESOURCE_NOT_FOUND, "The resource does not exist.")
+        if status == 405:
+            return errors.error_response(
+                405, errors.METHOD_NOT_ALLOWED, f"The method {request.method} is not allowed here.", _ALLOW
+            )
+        return errors.error_response(status, errors.INTERNAL, str(getattr(exc, "detail", "")) or "Error.")
+
+    async def _unexpected(self, request: Request, exc: Exception) -> Response:
+        # Still a 500, so tests that forbid 500s keep failing on bugs; only the body is JSON.
+        return errors.error_response(500, errors.INTERNAL, f"Internal error: {type(exc).__name__}.")
+
+
+async def _drop_connection(receive: Receive) -> None:
+    """Close the client's connection without answering (see mock_server.faults)."""
+    # uvicorn's receive is a bound method of its request cycle, which holds the transport.
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    close = getattr(transport, "close", None)
+    if close is None:
+        raise DroppedConnection("connection dropped by fault injection")
+    close()
+    # Wait for uvicorn to notice, so that it does not answer 500 for the missing response.
+    async def until_disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(until_disconnected(), timeout=5)
+    except asyncio.TimeoutError:
+        pass
+
+
+def build_store(settings: Settings, spec: Spec) -> TaskStore:
+    """The fixture's tasks when MOCK_FIXTURE is set, else the seeded ones."""
+    if settings.fixture_path is not None:
+        project, tasks = load_fixture(settings.fixture_path, spec, settings.project)
+        return TaskStore.single(project, tasks)
+    return TaskStore.single(settings.project, generate_tasks(settings.seed, settings.task_count))
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the mock server.
+
+    Raises SpecError when the spec cannot be loaded and FixtureError when the fixture does
+    not follow it, so that a misconfigured server never starts.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    spec = load_spec(settings.spec_path)
+    return MockServer(settings, spec, build_store(settings, spec))

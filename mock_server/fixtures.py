@@ -1,0 +1,69 @@
+"""Loading a user's JSON fixture in place of the generated tasks.
+
+Accepted shapes: a JSON list of task objects, or an object ``{"tasks": [...]}`` with an
+optional ``"project"`` (the project that owns the tasks; default ``Settings.project``).
+Each task must satisfy the spec's ``DescribeProcessorTaskResp`` schema, and task ids must
+be unique. Anything else stops the server at start with a FixtureError naming the record
+(index and task_id) and the JSON path of the problem.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jsonschema.exceptions import best_match
+
+from mock_server.spec import Spec
+
+TASK_SCHEMA = "DescribeProcessorTaskResp"
+
+
+class FixtureError(ValueError):
+    """The fixture file cannot be used."""
+
+
+def _refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; accepting them would make every answer that carries
+    # the task unserialisable.
+    raise FixtureError(f"{name} is not a JSON value")
+
+
+def load_fixture(path: Path, spec: Spec, default_project: str) -> tuple[str, list[dict[str, Any]]]:
+    """(project, tasks) from the fixture at ``path``, validated against the spec."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixtureError(f"fixture {path}: cannot read it: {exc}") from exc
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except FixtureError as exc:
+        raise FixtureError(f"fixture {path}: {exc}") from None
+    except ValueError as exc:
+        raise FixtureError(f"fixture {path}: not valid JSON: {exc}") from exc
+    project = default_project
+    if isinstance(data, dict):
+        if "tasks" not in data:
+            raise FixtureError(f'fixture {path}: an object fixture needs a "tasks" list')
+        if "project" in data:
+            if not isinstance(data["project"], str) or not data["project"]:
+                raise FixtureError(f'fixture {path}: "project" must be a non-empty string')
+            project = data["project"]
+        data = data["tasks"]
+    if not isinstance(data, list):
+        raise FixtureError(f'fixture {path}: expected a list of tasks or {{"tasks": [...]}}')
+    validator = spec.schema_validator(TASK_SCHEMA)
+    seen: dict[str, int] = {}
+    for index, task in enumerate(data):
+        task_id = task.get("task_id") if isinstance(task, dict) else None
+        label = f"fixture {path}: record {index} (task_id {task_id!r})"
+        error = best_match(validator.iter_errors(task))
+        if error is not None:
+            raise FixtureError(f"{label} does not follow {TASK_SCHEMA} at {error.json_path}: {error.message}")
+        if not isinstance(task_id, str):  # only if the spec stops requiring a string task_id
+            raise FixtureError(f"{label} has no string task_id")
+        if task_id in seen:
+            raise FixtureError(f"{label} repeats the task_id of record {seen[task_id]}")
+        seen[task_id] = index
+    return project, data

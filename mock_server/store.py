@@ -1,0 +1,146 @@
+"""The in-memory task store and the list semantics (filter, sort, page).
+
+Semantics, all filters combining with AND:
+
+* ``status``: equal to the task's ``status``;
+* ``task_type``: equal to ``template.id``;
+* ``source_type`` / ``source``: some entry of ``inputs`` or the ``data_source`` has that
+  ``type`` / ``source`` (when both are given, the same entry must match both);
+* ``task_name``: case-insensitive (``str.casefold``) literal substring of ``name``;
+* ``version_id``: the task's ``version_id`` is one of the given values;
+* ``workspace_id``: equal to the task's ``workspace_id`` (the spec's default is ``"0"``; a
+  task without a ``workspace_id`` is in workspace ``"0"``);
+* ``query_current``: when true, only tasks whose ``is_current`` is true.
+
+Sorting is by ``sort_by`` then ``task_id``, both in ``order``; a missing or null sort value
+sorts before every present value (numbers before strings before anything else). Page ``offset`` of size ``limit`` is
+``matches[offset*limit:(offset+1)*limit]``; ``count`` is ``len(matches)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Task = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The decoded parameters of a list call (defaults already applied by the validator)."""
+
+    limit: int = 10
+    offset: int = 0
+    order: str = "desc"
+    sort_by: str = "create_time"
+    query_current: bool = False
+    return_result: bool = True
+    workspace_id: str = "0"
+    status: int | None = None
+    task_type: str | None = None
+    source_type: str | None = None
+    source: str | None = None
+    task_name: str | None = None
+    version_id: Sequence[str] | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ListQuery:
+        """Build from validated parameters; names that are not list filters are ignored."""
+        known = {name for name in cls.__dataclass_fields__}
+        return cls(**{name: value for name, value in params.items() if name in known})
+
+
+def _sources(task: Task) -> list[Mapping[str, Any]]:
+    entries: list[Mapping[str, Any]] = []
+    inputs = task.get("inputs")
+    if isinstance(inputs, list):
+        entries.extend(entry for entry in inputs if isinstance(entry, dict))
+    data_source = task.get("data_source")
+    if isinstance(data_source, dict):
+        entries.append(data_source)
+    return entries
+
+
+def matches(task: Task, query: ListQuery) -> bool:
+    """Whether ``task`` passes every filter of ``query``."""
+    # A task that does not say its workspace is in the default one.
+    workspace = task.get("workspace_id")
+    if (workspace if workspace is not None else "0") != query.workspace_id:
+        return False
+    if query.status is not None and task.get("status") != query.status:
+        return False
+    if query.task_type is not None:
+        template = task.get("template")
+        if not isinstance(template, dict) or template.get("id") != query.task_type:
+            return False
+    if query.source_type is not None or query.source is not None:
+        if not any(
+            (query.source_type is None or entry.get("type") == query.source_type)
+            and (query.source is None or entry.get("source") == query.source)
+            for entry in _sources(task)
+        ):
+            return False
+    if query.task_name is not None:
+        name = task.get("name")
+        if not isinstance(name, str) or query.task_name.casefold() not in name.casefold():
+            return False
+    if query.version_id is not None and task.get("version_id") not in query.version_id:
+        return False
+    if query.query_current and task.get("is_current") is not True:
+        return False
+    return True
+
+
+def _sort_key(task: Task, sort_by: str) -> tuple[int, Any, str]:
+    value = task.get(sort_by)
+    # The leading rank keeps values of different JSON types apart so that they are never
+    # compared with each other (a fixture may hold null next to numbers, and a sort field
+    # the spec adds later may hold anything).
+    if value is None:
+        return (0, 0, task["task_id"])
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (2, value, task["task_id"])
+    if isinstance(value, str):
+        return (3, value, task["task_id"])
+    return (4, json.dumps(value, sort_keys=True), task["task_id"])
+
+
+@dataclass
+class TaskStore:
+    """Tasks by project, read-only once built."""
+
+    projects: dict[str, list[Task]] = field(default_factory=dict)
+    _by_id: dict[tuple[str, str], Task] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for project, tasks in self.projects.items():
+            for task in tasks:
+                self._by_id[(project, task["task_id"])] = task
+
+    @classmethod
+    def single(cls, project: str, tasks: Iterable[Task]) -> TaskStore:
+        """A store in which only ``project`` has tasks."""
+        return cls(projects={project: list(tasks)})
+
+    def tasks(self, project: str) -> list[Task]:
+        """Every task of a project, in store order (unknown projects have none)."""
+        return self.projects.get(project, [])
+
+    def get(self, project: str, task_id: str) -> Task | None:
+        """A copy of one task, or None."""
+        task = self._by_id.get((project, task_id))
+        return copy.deepcopy(task) if task is not None else None
+
+    def list(self, project: str, query: ListQuery) -> tuple[int, list[Task]]:
+        """(number of all matches, copies of the tasks on the requested page)."""
+        found = [task for task in self.tasks(project) if matches(task, query)]
+        found.sort(key=lambda task: _sort_key(task, query.sort_by), reverse=query.order == "desc")
+        start = query.offset * query.limit
+        page = [copy.deepcopy(task) for task in found[start : start + query.limit]]
+        if not query.return_result:
+            for task in page:
+                task.pop("result", None)
+        return len(found), page
