@@ -102,12 +102,18 @@ def _header(kind: str, source: str) -> str:
 def render(spec_path: Path, spec: dict[str, Any], versions: dict[str, str], workdir: Path) -> Path:
     """Render the whole client into workdir and return the project folder."""
     out = workdir / "generated_client"
+    templates = workdir / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    # openapi-python-client does not hand operation extensions to the templates, so the
+    # x-pagination data is rendered into a template of its own that endpoint_module imports.
+    paging = {f"{method} {path}": op["x-pagination"] for path, method, op in spec_rules.operations(spec) if "x-pagination" in op}
+    (templates / "x_pagination.jinja").write_text("{% set operations = " + json.dumps(paging, sort_keys=True) + " %}\n")
     command = [
         str(Path(sys.executable).with_name("openapi-python-client")),
         "generate",
         "--path", str(spec_path),
         "--config", str(CONFIG),
-        "--custom-template-path", str(TEMPLATES),
+        "--custom-template-path", str(templates),
         "--meta", "pdm",
         "--fail-on-warning",
         "--output-path", str(out),
@@ -127,10 +133,10 @@ def render(spec_path: Path, spec: dict[str, Any], versions: dict[str, str], work
     ruff = [sys.executable, "-m", "ruff"]
     for step in (
         [*ruff, "check", *RUFF_ARGS, "--select", "F401,I", "--fix-only", "--quiet", str(out)],
-        [*ruff, "format", *RUFF_ARGS, "--quiet", str(out)],
+        [*ruff, "format", *RUFF_ARGS, str(out)],
     ):
         done = subprocess.run(step, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
+        if done.returncode != 0 or "error" in done.stderr.lower():
             raise GenerationError(f"ruff failed ({' '.join(step[3:5])}):\n{done.stdout}{done.stderr}")
     (out / ".gitignore").unlink(missing_ok=True)
     stamp = {

@@ -8,6 +8,7 @@ be read and :class:`APIConnectionError` for a network fault.
 Hierarchy::
 
     ProcessorTasksError
+    ├── ConfigurationError            missing or inconsistent settings (e.g. environment)
     ├── APIConnectionError            no HTTP answer (refused, reset, DNS, ...)
     │   └── APITimeoutError           the client's timeout ran out
     ├── ResponseDecodeError           an answer that is not what the contract describes
@@ -34,6 +35,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ConfigurationError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProcessorTasksError",
@@ -54,6 +56,10 @@ _EXCERPT = 200
 
 class ProcessorTasksError(Exception):
     """Base class of every exception raised by this client."""
+
+
+class ConfigurationError(ProcessorTasksError):
+    """The client cannot be built from the settings given (a variable is missing, say)."""
 
 
 class APIConnectionError(ProcessorTasksError):

@@ -1,0 +1,51 @@
+# Copied from generator/runtime/environment.py by generator/regenerate.py. Do not edit here: edit the source.
+"""Build a client from environment variables, so a service needs no plumbing of its own.
+
+Variables:
+    PROCESSOR_TASKS_BASE_URL      the endpoint, e.g. https://modelarts.eu-de.otc.t-systems.com
+    HUAWEICLOUD_SDK_PROJECT_ID    the project (PROCESSOR_TASKS_PROJECT_ID is read if it is unset)
+    PROCESSOR_TASKS_TOKEN         an IAM token, sent as X-Auth-Token; or, when it is unset,
+    HUAWEICLOUD_SDK_AK / _SK      AK/SK signing (plus HUAWEICLOUD_SDK_SECURITY_TOKEN for
+                                  temporary credentials), the official SDK's variable names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .auth import ENV_ACCESS_KEY, ENV_PROJECT_ID, ENV_SECRET_KEY, AkSkAuth
+from .client import AuthenticatedClient
+from .errors import ConfigurationError
+
+ENV_BASE_URL = "PROCESSOR_TASKS_BASE_URL"
+ENV_TOKEN = "PROCESSOR_TASKS_TOKEN"
+ENV_PROJECT_ID_FALLBACK = "PROCESSOR_TASKS_PROJECT_ID"
+
+__all__ = ["ENV_BASE_URL", "ENV_PROJECT_ID_FALLBACK", "ENV_TOKEN", "client_from_env"]
+
+
+def client_from_env(environ: Mapping[str, str] | None = None, **client_args: Any) -> tuple[AuthenticatedClient, str]:
+    """An authenticated client and the project id, read from the environment.
+
+    Args:
+        environ: Where to read the variables; ``os.environ`` when None.
+        **client_args: Further keyword arguments for :class:`AuthenticatedClient`
+            (``timeout``, ``retry``, ``headers``, ...).
+
+    Raises:
+        ConfigurationError: A variable is missing; the message names which to set.
+    """
+    env = os.environ if environ is None else environ
+    base_url = env.get(ENV_BASE_URL, "").strip()
+    project_id = (env.get(ENV_PROJECT_ID) or env.get(ENV_PROJECT_ID_FALLBACK) or "").strip()
+    missing = [name for name, value in ((ENV_BASE_URL, base_url), (ENV_PROJECT_ID, project_id)) if not value]
+    if missing:
+        raise ConfigurationError(f"set {' and '.join(missing)} to build a client from the environment")
+    token = env.get(ENV_TOKEN, "").strip()
+    if token:
+        return AuthenticatedClient(base_url=base_url, token=token, **client_args), project_id
+    if env.get(ENV_ACCESS_KEY) and env.get(ENV_SECRET_KEY):
+        return AuthenticatedClient(base_url=base_url, auth=AkSkAuth.from_env(env), **client_args), project_id
+    raise ConfigurationError(f"set {ENV_TOKEN}, or {ENV_ACCESS_KEY} and {ENV_SECRET_KEY}, to authenticate")
