@@ -29,12 +29,15 @@ def free_port() -> int:
 def running_mock_server(env: Mapping[str, str] | None = None, timeout: float = 20.0) -> Iterator[str]:
     """Start the mock on a free loopback port, yield its base URL, and stop it afterwards.
 
-    ``env`` is added to the current environment (PORT and MOCK_HOST are set here). The URL is
+    The child gets the current environment without its ``MOCK_*`` variables (so that a
+    developer's shell settings cannot leak into tests), plus ``env``; PORT and MOCK_HOST are
+    set here. The URL is
     yielded only once ``GET /openapi.json`` answers 200; if the process exits first, or does
     not answer within ``timeout`` seconds, RuntimeError carries its stderr.
     """
     port = free_port()
-    child_env = {**os.environ, **(env or {}), "PORT": str(port), "MOCK_HOST": "127.0.0.1"}
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith("MOCK_")}
+    child_env = {**inherited, **(env or {}), "PORT": str(port), "MOCK_HOST": "127.0.0.1"}
     child_env.setdefault("MOCK_LOG_LEVEL", "warning")
     child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), child_env.get("PYTHONPATH")]))
     # A file rather than a pipe: a pipe nobody reads would block a chatty server.

@@ -1,0 +1,37 @@
+"""In-process fixtures for the mock server's own tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from mock_server.app import create_app
+from mock_server.seed import generate_tasks
+from mock_server.settings import Settings
+
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Starlette:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def seeded(settings: Settings) -> list[dict[str, Any]]:
+    """The seeded tasks, generated independently of the app (the oracle's input)."""
+    return generate_tasks(settings.seed, settings.task_count)
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        yield c
