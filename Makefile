@@ -36,7 +36,7 @@ test: $(STAMP) ## Run every test (spec, generator drift, client, mock, contract)
 	$(PY) -m pytest
 
 contract: $(STAMP) ## Run the schemathesis contract suite alone (JUnit report in reports/)
-	$(PY) -m pytest tests/contract
+	$(PY) -m pytest tests/contract --junitxml=reports/contract-junit.xml
 
 mock: $(STAMP) ## Serve the mock server on 127.0.0.1:$(PORT)
 	PORT=$(PORT) $(PY) -m mock_server
