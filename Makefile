@@ -32,7 +32,7 @@ check: $(STAMP) ## Fail when the committed client differs from what the spec gen
 typecheck: $(STAMP) ## mypy --strict over the generated client
 	cd generated_client && ../$(PY) -m mypy --strict --cache-dir ../.mypy_cache processor_tasks_client
 
-test: $(STAMP) ## Run every test (spec, generator drift, client, mock, contract)
+test: $(STAMP) node_modules ## Run every test (spec, generator drift, client, mock, contract)
 	$(PY) -m pytest
 
 contract: $(STAMP) ## Run the schemathesis contract suite alone (JUnit report in reports/)
@@ -46,3 +46,25 @@ bench: $(STAMP) ## Run the benchmarks and print the ratio table
 
 clean: ## Remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache reports
+
+# --- API review kit: rendered reference, lint, breaking-change report (issue 5) -------
+BASE        ?= main~1
+DOCS_OUT    ?= build/docs/index.html
+# Redocly CLI: no usage data sent, no update check (the registries are all it may reach).
+REDOCLY     := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_NOTIFICATIONS=true node_modules/.bin/redocly
+.PHONY: docs lint diff
+
+node_modules: package.json package-lock.json ## Install the pinned node tools (Redocly CLI, playwright-core) with npm ci
+	npm ci --no-audit --no-fund
+	touch node_modules
+
+docs: node_modules ## Build the offline HTML reference of the spec into build/docs/index.html
+	$(REDOCLY) build-docs $(SPEC) --inlineBundle --title "ModelArts processor tasks API $$(sed -n 's/^  version: //p' $(SPEC) | head -1)" \
+		--openapi.schemaDefinitionsTagName=Schemas --openapi.schemasExpansionLevel=all -o $(DOCS_OUT)
+	@echo "open $(DOCS_OUT) in a browser (works offline)"
+
+lint: node_modules ## Lint the spec with Redocly CLI and the ruleset in redocly.yaml (0 errors, 0 warnings)
+	$(REDOCLY) lint --lint-config=error --max-problems 1000 $(SPEC)
+
+diff: $(STAMP) ## Breaking-change report of the spec at BASE (default main~1) against the working tree
+	$(PY) -m review.spec_diff --base $(BASE) --spec $(SPEC) --changelog openapi/CHANGELOG.md

@@ -1,0 +1,35 @@
+"""Fixtures for the API review kit tests: the pinned node tools and Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "openapi" / "processor-tasks.yaml"
+REDOCLY = ROOT / "node_modules" / ".bin" / "redocly"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+REPORTS = ROOT / "reports"
+
+
+@pytest.fixture(scope="session")
+def redocly() -> list[str]:
+    """The Redocly CLI command line; `make test` installs it through `make node_modules`."""
+    if not REDOCLY.exists():
+        pytest.fail("node_modules/ is missing: run `make node_modules` (npm ci)")
+    return [str(REDOCLY)]
+
+
+@pytest.fixture(scope="session")
+def redocly_env() -> dict[str, str]:
+    return {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_NOTIFICATIONS": "true"}
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists() or shutil.which("node") is None:
+        pytest.fail(f"{CHROMIUM} or node is missing: `apt-get install -y chromium` (.ci/run does)")
+    return CHROMIUM
