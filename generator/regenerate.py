@@ -74,11 +74,16 @@ def load_spec(path: Path) -> dict[str, Any]:
         raise GenerationError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(spec, dict):
         raise GenerationError(f"{path}: expected a mapping at the top level")
+    # Dangling references crash openapi-spec-validator, so they are reported first.
+    dangling = list(spec_rules.check_references(spec))
+    if dangling:
+        lines = "\n".join(f"  {path}#{finding}" for finding in dangling)
+        raise GenerationError(f"{path}: {len(dangling)} broken reference(s):\n{lines}")
     try:
         validate(spec)
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
-        raise GenerationError(f"{path}: invalid OpenAPI at {where}: {exc.message}") from exc
+        raise GenerationError(f"{path}: invalid OpenAPI at {where}: {exc.message.splitlines()[0][:300]}") from exc
     findings = spec_rules.check(spec)
     if findings:
         lines = "\n".join(f"  {path}#{finding}" for finding in findings)

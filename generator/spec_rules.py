@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import jsonschema
 import referencing
+import referencing.exceptions
 from referencing.jsonschema import DRAFT202012
 
 ERROR_SCHEMA = "#/components/schemas/ErrorResponse"
@@ -75,14 +76,45 @@ class _ExampleValidator:
     def errors(self, schema_pointer: str, value: Any) -> list[str]:
         schema = {"$ref": f"{_SPEC_URI}#{quote(schema_pointer, safe='/~')}"}
         validator = jsonschema.Draft202012Validator(schema, registry=self._registry)
-        return [
-            f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
-            for err in validator.iter_errors(value)
-        ]
+        try:
+            return [
+                f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
+                for err in validator.iter_errors(value)
+            ]
+        except referencing.exceptions.Unresolvable as exc:
+            # Reported with its location by check_references; no need to crash here.
+            return [f"schema cannot be resolved ({exc})"]
 
 
 def _described(node: Mapping[str, Any]) -> bool:
     return bool(str(node.get("description", "")).strip())
+
+
+def _refs(node: Any, where: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield where, ref
+        for key, value in node.items():
+            yield from _refs(value, (*where, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _refs(value, (*where, i))
+
+
+def check_references(spec: Mapping[str, Any]) -> Iterator[Finding]:
+    """Every ``$ref`` points at something in this file (the generator cannot follow others)."""
+    for where, ref in _refs(spec, ()):
+        if not ref.startswith("#/"):
+            yield Finding(pointer(*where), f"external reference {ref!r}; keep the contract in one file")
+            continue
+        target: Any = spec
+        for raw in ref[2:].split("/"):
+            key = raw.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, Mapping) or key not in target:
+                yield Finding(pointer(*where), f"reference {ref!r} does not resolve")
+                break
+            target = target[key]
 
 
 def check_descriptions(spec: Mapping[str, Any]) -> Iterator[Finding]:
@@ -211,7 +243,7 @@ def check_pagination(spec: Mapping[str, Any]) -> Iterator[Finding]:
                     yield Finding(spot, f"{key} {paging.get(key)!r} is not a property of the success body")
 
 
-RULES = (check_descriptions, check_responses, check_examples, check_pagination)
+RULES = (check_references, check_descriptions, check_responses, check_examples, check_pagination)
 
 
 def check(spec: Mapping[str, Any]) -> list[Finding]:
