@@ -52,17 +52,26 @@ try {
     .filter(Boolean));
   await fitViewport();
   const sections = await foldedSections();
+  const isFolded = (sectionId) => page.evaluate((sid) => [...document.getElementById(sid)?.querySelectorAll('button') ?? []]
+    .some((b) => /^\+\s*Show$/.test(b.textContent.trim())), sectionId);
+  const pageText = () => page.evaluate(() => document.getElementById('redoc').innerText);
   for (const id of sections) {
     await page.evaluate((sectionId) => {
-      const section = document.getElementById(sectionId);
-      const button = [...section.querySelectorAll('button')]
+      const button = [...document.getElementById(sectionId).querySelectorAll('button')]
         .find((b) => /^\+\s*Show$/.test(b.textContent.trim()));
       button?.click();
     }, id);
-    await page.waitForTimeout(300);
-    await fitViewport();
-    await page.waitForTimeout(200);
-    seen.sections[id] = await page.evaluate(() => document.getElementById('redoc').innerText);
+    // Wait until the section has unfolded and its text stops growing (lazy blocks mount
+    // as the viewport grows to fit them).
+    let previous = -1;
+    for (let tries = 0; tries < 60; tries++) {
+      await page.waitForTimeout(250);
+      await fitViewport();
+      const length = (await pageText()).length;
+      if (!(await isFolded(id)) && length === previous) break;
+      previous = length;
+    }
+    seen.sections[id] = await pageText();
     const shot = screenshotPath.replace(/\.png$/, '') + `-${id}.png`;
     await page.screenshot({ path: shot, fullPage: true });
     seen.screenshots.push(shot);
