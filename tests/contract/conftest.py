@@ -37,6 +37,7 @@ from tests.contract.support import (
     MOCK_PROJECT,
     MOCK_SK,
     MOCK_TOKEN,
+    ASGIApp,
     Target,
     TokenAuth,
     build_schema,
@@ -70,11 +71,12 @@ def selected_targets() -> list[str]:
     return names or DEFAULT_TARGETS
 
 
-def _mock_app() -> object:
+def _mock_app() -> ASGIApp:
     # Imported lazily: collecting the suite must not fail just because the mock is being rebuilt.
     from mock_server.app import create_app
 
-    return create_app()
+    app: ASGIApp = create_app()
+    return app
 
 
 def _remote_via_mock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, *, aksk: bool) -> Target:
@@ -114,7 +116,7 @@ def contract_target(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
         return _remote_via_mock(request, monkeypatch, aksk=True)
     if name.startswith("broken:"):
         variant = BROKEN_VARIANTS[name.removeprefix("broken:")]
-        app = variant.wrap(_mock_app())  # type: ignore[arg-type]
+        app = variant.wrap(_mock_app())
         return Target(name=name, project_id=MOCK_PROJECT, auth=TokenAuth(MOCK_TOKEN), app=app)
     raise pytest.UsageError(f"{TARGETS_ENV}: unknown contract target {name!r}")
 
