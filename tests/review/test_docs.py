@@ -4,6 +4,7 @@ every parameter and every component schema. Screenshots stay in reports/ as arti
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
 import subprocess
@@ -36,7 +37,7 @@ def rendered(built: Path, chromium: Path) -> dict[str, Any]:
     done = subprocess.run(
         ["node", str(RENDERER), str(built), str(REPORTS / "docs.png")],
         cwd=ROOT, capture_output=True, text=True, timeout=90, check=False,
-        env={"CHROMIUM": str(chromium), "PATH": "/usr/local/bin:/usr/bin:/bin"},
+        env={**os.environ, "CHROMIUM": str(chromium)},
     )
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)

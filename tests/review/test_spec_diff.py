@@ -138,3 +138,12 @@ def test_make_diff_target_runs() -> None:
     done = subprocess.run(["make", "-s", "diff", "BASE=HEAD"], cwd=ROOT, capture_output=True, text=True,
                           timeout=60, check=False)
     assert "Contract diff HEAD" in done.stdout, done.stderr
+
+
+def test_spec_diff_is_mypy_strict_clean() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--config-file", "/dev/null", "--cache-dir",
+         str(ROOT / ".mypy_cache"), "review/spec_diff.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
