@@ -27,8 +27,8 @@ format or to `additionalProperties`. Additions are not breaking: new operations,
 optional parameters, response properties, statuses and values of open enums (an enum
 is open when the field's `anyOf` also admits a plain value of the enum's type).
 
-Operations and their identity: a removed operation and a changed operationId (the
-generated method's name) break.
+Names the generated client exposes: a removed operation, a changed operationId (the
+generated method's name) and a removed component schema (a generated model class) break.
 
 A breaking change is acknowledged by a line `Breaking: <change id>` in the section of
 openapi/CHANGELOG.md headed with the working tree's `info.version` (`## 1.1.0`), and
@@ -454,6 +454,14 @@ def compare_request_bodies(old: Spec, new: Spec, op: str, a: JSON, b: JSON, repo
 def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> Report:
     old, new = Spec(old_document), Spec(new_document)
     report = Report()
+    # Named schemas are the generated client's model classes: removing one removes a class.
+    a_names = set((old_document.get("components") or {}).get("schemas") or {})
+    b_names = set((new_document.get("components") or {}).get("schemas") or {})
+    for name in sorted(a_names - b_names):
+        report.add("component-schema-removed", f"#/components/schemas/{name}", True,
+                   "the generated model class of that name disappears")
+    for name in sorted(b_names - a_names):
+        report.add("component-schema-added", f"#/components/schemas/{name}", False, "new model")
     a_ops, b_ops = _operations(old), _operations(new)
     for key in sorted(set(a_ops) - set(b_ops)):
         report.add("operation-removed", f"{key[0]} {a_ops[key][0]}", True, "operation removed")

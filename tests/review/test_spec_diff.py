@@ -45,6 +45,8 @@ CASES: dict[str, tuple[set[str], bool]] = {
     "response-success-status-removed": ({"response-status-removed"}, True),
     "response-error-status-removed": ({"response-status-removed"}, False),
     "response-header-removed": ({"response-header-removed"}, True),
+    "component-schema-removed": ({"component-schema-removed"}, True),
+    "component-schema-added": ({"component-schema-added"}, False),
     "description-only": (set(), False),
 }
 
