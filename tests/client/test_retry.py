@@ -1,0 +1,140 @@
+"""Retries: what is retried, how long it waits, and that it stops."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from processor_tasks_client import AuthenticatedClient, RetryPolicy, errors
+from processor_tasks_client.api.processor_tasks import describe_processor_task
+from processor_tasks_client.retry import RetryTransport
+
+from tests.client.stub_server import Answer, StubServer
+
+OK = Answer(body=json.dumps({"task_id": "t"}).encode())
+
+
+def err(status: int, **headers: str) -> Answer:
+    body = json.dumps({"error_code": "ModelArts.0000", "error_msg": "busy"}).encode()
+    return Answer(status=status, body=body, headers={"Content-Type": "application/json", **headers})
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+def test_retried_statuses_then_success(stub: StubServer, fast_retry: RetryPolicy, status: int) -> None:
+    stub.reply(err(status), err(status), OK)
+    with AuthenticatedClient(base_url=stub.base_url, token="t", retry=fast_retry) as c:
+        assert describe_processor_task.sync("p", "t", client=c).task_id == "t"
+    assert len(stub.seen) == 3
+
+
+def test_dropped_connection_is_retried(stub: StubServer, fast_retry: RetryPolicy) -> None:
+    stub.reply(Answer(drop=True), OK)
+    with AuthenticatedClient(base_url=stub.base_url, token="t", retry=fast_retry) as c:
+        assert describe_processor_task.sync("p", "t", client=c).task_id == "t"
+    assert len(stub.seen) == 2
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 500])
+def test_other_statuses_are_not_retried(stub: StubServer, fast_retry: RetryPolicy, status: int) -> None:
+    stub.reply(err(status), OK)
+    with AuthenticatedClient(base_url=stub.base_url, token="t", retry=fast_retry) as c:
+        with pytest.raises(errors.APIStatusError):
+            describe_processor_task.sync("p", "t", client=c)
+    assert len(stub.seen) == 1
+
+
+def test_attempts_are_bounded(stub: StubServer, fast_retry: RetryPolicy) -> None:
+    stub.reply(err(503))
+    with AuthenticatedClient(base_url=stub.base_url, token="t", retry=fast_retry) as c:
+        with pytest.raises(errors.ServerError):
+            describe_processor_task.sync("p", "t", client=c)
+    assert len(stub.seen) == fast_retry.max_attempts
+
+
+def test_retries_switched_off(stub: StubServer) -> None:
+    stub.reply(err(503), OK)
+    with AuthenticatedClient(base_url=stub.base_url, token="t", retry=None) as c:
+        with pytest.raises(errors.ServerError):
+            describe_processor_task.sync("p", "t", client=c)
+    assert len(stub.seen) == 1
+
+
+def _scripted(statuses: list[int], headers: dict[str, str] | None = None) -> tuple[httpx.MockTransport, list[int]]:
+    seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = statuses[min(len(seen), len(statuses) - 1)]
+        seen.append(status)
+        return httpx.Response(status, headers=headers or {}, json={"task_id": "t"})
+
+    return httpx.MockTransport(handler), seen
+
+
+def test_backoff_is_exponential_with_full_jitter() -> None:
+    waits: list[float] = []
+    policy = RetryPolicy(max_attempts=5, backoff_base=1.0, backoff_max=100.0, max_elapsed=1000.0, jitter=lambda: 1.0)
+    transport, _ = _scripted([503])
+    RetryTransport(transport, policy, sleep=waits.append).handle_request(httpx.Request("GET", "http://x/"))
+    assert waits == [1.0, 2.0, 4.0, 8.0]
+    half = RetryPolicy(max_attempts=3, backoff_base=1.0, jitter=lambda: 0.5)
+    waits.clear()
+    RetryTransport(_scripted([503])[0], half, sleep=waits.append).handle_request(httpx.Request("GET", "http://x/"))
+    assert waits == [0.5, 1.0]
+
+
+def test_backoff_is_capped() -> None:
+    waits: list[float] = []
+    policy = RetryPolicy(max_attempts=6, backoff_base=1.0, backoff_max=3.0, max_elapsed=1000.0, jitter=lambda: 1.0)
+    RetryTransport(_scripted([502])[0], policy, sleep=waits.append).handle_request(httpx.Request("GET", "http://x/"))
+    assert waits == [1.0, 2.0, 3.0, 3.0, 3.0]
+
+
+def test_retry_after_seconds_is_honoured() -> None:
+    waits: list[float] = []
+    transport, seen = _scripted([429, 200], {"Retry-After": "3"})
+    response = RetryTransport(transport, RetryPolicy(), sleep=waits.append).handle_request(httpx.Request("GET", "http://x/"))
+    assert response.status_code == 200 and waits == [3.0] and seen == [429, 200]
+
+
+def test_retry_after_http_date_is_honoured() -> None:
+    waits: list[float] = []
+    transport, _ = _scripted([503, 200], {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    RetryTransport(transport, RetryPolicy(), sleep=waits.append).handle_request(httpx.Request("GET", "http://x/"))
+    assert waits == [0.0]  # a date in the past means "now"
+
+
+def test_too_long_retry_after_returns_the_answer() -> None:
+    waits: list[float] = []
+    transport, seen = _scripted([429, 200], {"Retry-After": "3600"})
+    response = RetryTransport(transport, RetryPolicy(max_retry_after=60), sleep=waits.append).handle_request(
+        httpx.Request("GET", "http://x/")
+    )
+    assert response.status_code == 429 and waits == [] and seen == [429]
+
+
+def test_total_time_is_bounded() -> None:
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    policy = RetryPolicy(max_attempts=100, backoff_base=4.0, backoff_max=4.0, max_elapsed=10.0, jitter=lambda: 1.0)
+    transport, seen = _scripted([503])
+    RetryTransport(transport, policy, sleep=sleep, clock=lambda: now[0]).handle_request(httpx.Request("GET", "http://x/"))
+    assert waits == [4.0, 4.0] and len(seen) == 3
+
+
+def test_non_idempotent_methods_are_not_retried() -> None:
+    transport, seen = _scripted([503, 200])
+    response = RetryTransport(transport, RetryPolicy(), sleep=lambda s: None).handle_request(httpx.Request("POST", "http://x/"))
+    assert response.status_code == 503 and seen == [503]
+
+
+async def test_async_retries(stub: StubServer, fast_retry: RetryPolicy) -> None:
+    stub.reply(err(503), Answer(drop=True), OK)
+    async with AuthenticatedClient(base_url=stub.base_url, token="t", retry=fast_retry) as c:
+        task = await describe_processor_task.asyncio("p", "t", client=c)
+    assert task.task_id == "t" and len(stub.seen) == 3
