@@ -22,7 +22,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 def _is_list_call(scope: Scope) -> bool:
     path: str = scope.get("path", "")
-    return scope.get("type") == "http" and scope.get("method") == "GET" and path.rstrip("/").endswith("/processor-tasks")
+    return (
+        scope.get("type") == "http" and scope.get("method") == "GET" and path.rstrip("/").endswith("/processor-tasks")
+    )
 
 
 def _query(scope: Scope) -> list[tuple[str, str]]:
@@ -78,7 +80,9 @@ class ServerErrorOnLimitZero(_Middleware):
 class _BodyRewriter(_Middleware):
     """Buffers a response so that a subclass can rewrite its headers and body."""
 
-    def rewrite(self, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    def rewrite(
+        self, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> tuple[list[tuple[bytes, bytes]], bytes]:
         raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -94,7 +98,9 @@ class _BodyRewriter(_Middleware):
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    headers, body = self.rewrite(scope, start["status"], list(start.get("headers", [])), b"".join(chunks))
+                    headers, body = self.rewrite(
+                        scope, start["status"], list(start.get("headers", [])), b"".join(chunks)
+                    )
                     headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
                     headers.append((b"content-length", str(len(body)).encode()))
                     await send({**start, "headers": headers})
@@ -108,7 +114,9 @@ class _BodyRewriter(_Middleware):
 class TaskIdMissingFromListItems(_BodyRewriter):
     """Drops the one required task field, `task_id`, from every listed task."""
 
-    def rewrite(self, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    def rewrite(
+        self, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> tuple[list[tuple[bytes, bytes]], bytes]:
         if _is_list_call(scope) and status == 200:
             data = json.loads(body)
             for task in data.get("tasks", []):
@@ -120,7 +128,9 @@ class TaskIdMissingFromListItems(_BodyRewriter):
 class WrongContentType(_BodyRewriter):
     """Labels the JSON answers `text/plain`, which no documented response uses."""
 
-    def rewrite(self, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    def rewrite(
+        self, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> tuple[list[tuple[bytes, bytes]], bytes]:
         headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
         headers.append((b"content-type", b"text/plain; charset=utf-8"))
         return headers, body
@@ -129,7 +139,9 @@ class WrongContentType(_BodyRewriter):
 class MissingRequestId(_BodyRewriter):
     """Forgets the `X-Request-Id` header the provider's SDK reads on every answer."""
 
-    def rewrite(self, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    def rewrite(
+        self, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> tuple[list[tuple[bytes, bytes]], bytes]:
         return [(k, v) for k, v in headers if k.lower() != b"x-request-id"], body
 
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from _pytest.nodes import Node
 from _pytest.nodeid import coerce_node_id
+from _pytest.nodes import Node
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.contract.broken import BROKEN_VARIANTS

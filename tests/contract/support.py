@@ -7,16 +7,15 @@ endpoint, a deliberately broken mock -- is captured by a `Target` built here.
 
 from __future__ import annotations
 
-import copy
 import os
 import tomllib
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 import requests.auth
@@ -92,12 +91,14 @@ class AkSkAuth(requests.auth.AuthBase):
     temporary credentials) are signed: the transport may still add or rewrite other headers.
     """
 
-    def __init__(self, ak: str, sk: str, security_token: str | None = None, *, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, ak: str, sk: str, security_token: str | None = None, *, now: Callable[[], datetime] | None = None
+    ) -> None:
         self.ak = ak
         self.sk = sk
         self.security_token = security_token
         # Injectable clock so the signature can be checked against a fixed test vector.
-        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._now = now or (lambda: datetime.now(UTC))
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         assert request.url is not None and request.method is not None
@@ -108,7 +109,11 @@ class AkSkAuth(requests.auth.AuthBase):
         }
         if self.security_token:
             headers["X-Security-Token"] = self.security_token
-        body = request.body.encode() if isinstance(request.body, str) else request.body if isinstance(request.body, bytes) else b""
+        body = request.body
+        if isinstance(body, str):
+            body = body.encode()
+        if not isinstance(body, bytes):
+            body = b""
         sdk_request = SdkRequest(
             method=request.method,
             schema=parts.scheme,
@@ -184,7 +189,6 @@ def remote_target_from_env(environ: Mapping[str, str] | None = None, *, name: st
 def load_config(target: Target) -> schemathesis.Config:
     """The suite's schemathesis.toml, adjusted for `target`; a fresh object per target."""
     data: dict[str, Any] = tomllib.loads(CONFIG_PATH.read_text(encoding="utf-8"))
-    data = copy.deepcopy(data)
     if target.base_url is not None:
         data["base-url"] = target.base_url
     if target.remote:
@@ -212,12 +216,12 @@ def _bucket(value: object, buckets: int) -> int:
 def _aim_at_target(case: AnyCase, target: Target, *, always_own_project: bool) -> None:
     """Point one case at the target's project (and, for part of them, at tasks it holds).
 
-    With `always_own_project` (the examples phase) every case goes to the own project and a known task.
-
     Random project ids all answer 403, which would leave every 200 answer unchecked. So most
     cases use the target's own project, while a deterministic share keeps the generated id or
     uses a known foreign project: the contract must hold there too (403/404, ErrorResponse).
     Cases whose path parameters are deliberately invalid (negative data) are left alone.
+    With `always_own_project` (the examples phase) a case always goes to the own project and a
+    known task.
     """
     meta = case.meta
     if meta is not None and meta.is_negative_at(ParameterLocation.PATH):

@@ -50,9 +50,7 @@ def test_stateful(contract_schema: OpenApiSchema, contract_target: Target) -> No
         def validate_response(
             self, response: Response, case: AnyCase, additional_checks: list[CheckFunction] | None = None, **kwargs: Any
         ) -> None:
-            case.validate_response(
-                response, checks=CHECKS, transport_kwargs=kwargs or None, recorder=self.recorder
-            )
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None, recorder=self.recorder)
 
     # The link can only be followed from a non-empty list; a live project without tasks is a
     # configuration problem to be told about, not a reason to pass.

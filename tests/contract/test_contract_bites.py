@@ -37,7 +37,9 @@ def _failures_by_target(junit: Path) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def broken_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict[str, list[str]]]:
+def broken_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], dict[str, list[str]]]:
     junit = tmp_path_factory.mktemp("bites") / "junit.xml"
     env = dict(os.environ)
     env[TARGETS_ENV] = ",".join(f"broken:{name}" for name in BROKEN_VARIANTS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -30,7 +30,7 @@ from tests.contract.support import (
 def test_aksk_signature_matches_the_sdk_test_vector() -> None:
     # Vector from huaweicloudsdkcore 3.1.219 (shared/README.md): any drift in how the prepared
     # request is handed to the signer (path, query, host) changes this signature.
-    auth = AkSkAuth("AKEXAMPLE", "SKEXAMPLE", now=lambda: datetime(2024, 1, 1, tzinfo=timezone.utc))
+    auth = AkSkAuth("AKEXAMPLE", "SKEXAMPLE", now=lambda: datetime(2024, 1, 1, tzinfo=UTC))
     request = requests.Request("GET", "http://127.0.0.1:8080/v2/PROJ/processor-tasks?limit=10&offset=0").prepare()
     auth(request)
     assert request.headers["X-Sdk-Date"] == "20240101T000000Z"
@@ -77,7 +77,9 @@ def test_remote_target_from_token() -> None:
 
 
 def test_remote_target_from_aksk() -> None:
-    target = remote_target_from_env({ENV_BASE_URL: "https://example.test", ENV_PROJECT_ID: "p1", ENV_AK: "a", ENV_SK: "s"})
+    target = remote_target_from_env(
+        {ENV_BASE_URL: "https://example.test", ENV_PROJECT_ID: "p1", ENV_AK: "a", ENV_SK: "s"}
+    )
     assert isinstance(target, Target)
     assert isinstance(target.auth, AkSkAuth)
 
