@@ -191,13 +191,17 @@ class MockServer(Starlette):
     async def openapi_json(self, request: Request) -> Response:
         """The contract, as JSON."""
         if request.method != "GET":
-            return errors.error_response(405, errors.METHOD_NOT_ALLOWED, f"The method {request.method} is not allowed here.", _ALLOW)
+            return errors.error_response(
+                405, errors.METHOD_NOT_ALLOWED, f"The method {request.method} is not allowed here.", _ALLOW
+            )
         return Response(self.spec.json_text, media_type="application/json")
 
     async def openapi_yaml(self, request: Request) -> Response:
         """The contract, as the YAML it was loaded from."""
         if request.method != "GET":
-            return errors.error_response(405, errors.METHOD_NOT_ALLOWED, f"The method {request.method} is not allowed here.", _ALLOW)
+            return errors.error_response(
+                405, errors.METHOD_NOT_ALLOWED, f"The method {request.method} is not allowed here.", _ALLOW
+            )
         return Response(self.spec.yaml_text, media_type="application/yaml")
 
     async def _http_exception(self, request: Request, exc: Exception) -> Response:
@@ -225,6 +229,7 @@ async def _drop_connection(receive: Receive) -> None:
     if close is None:
         raise DroppedConnection("connection dropped by fault injection")
     close()
+
     # Wait for uvicorn to notice, so that it does not answer 500 for the missing response.
     async def until_disconnected() -> None:
         while (await receive())["type"] != "http.disconnect":
@@ -232,7 +237,7 @@ async def _drop_connection(receive: Receive) -> None:
 
     try:
         await asyncio.wait_for(until_disconnected(), timeout=5)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
 
 

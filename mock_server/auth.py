@@ -19,7 +19,7 @@ import hmac
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mock_server import signing
 
@@ -71,7 +71,10 @@ class Authenticator:
     def _verify_signature(self, request: WireRequest, value: str, headers: Mapping[str, list[str]]) -> str:
         parsed = signing.parse_authorization(value)
         if parsed is None:
-            raise AuthError("The Authorization header is not of the form 'SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...'.")
+            raise AuthError(
+                "The Authorization header is not of the form "
+                "'SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...'."
+            )
         if parsed.algorithm != signing.ALGORITHM:
             raise AuthError(f"The signing algorithm {parsed.algorithm!r} is not supported; use SDK-HMAC-SHA256.")
         signed = parsed.signed_headers
@@ -92,7 +95,7 @@ class Authenticator:
         if not _SDK_DATE.fullmatch(sdk_date):
             raise AuthError("X-Sdk-Date is not of the form YYYYMMDDTHHMMSSZ.")
         try:
-            when = datetime.strptime(sdk_date, signing.DATE_FORMAT).replace(tzinfo=timezone.utc)
+            when = datetime.strptime(sdk_date, signing.DATE_FORMAT).replace(tzinfo=UTC)
         except ValueError:
             raise AuthError("X-Sdk-Date is not a valid date.") from None
         credential = self.aksk.get(parsed.access_key)
@@ -106,7 +109,5 @@ class Authenticator:
         if not hmac.compare_digest(expected, parsed.signature):
             raise AuthError("The request signature does not match.")
         if abs(self.clock() - when.timestamp()) > self.clock_skew_seconds:
-            raise AuthError(
-                f"X-Sdk-Date is more than {self.clock_skew_seconds} seconds away from the server's clock."
-            )
+            raise AuthError(f"X-Sdk-Date is more than {self.clock_skew_seconds} seconds away from the server's clock.")
         return project

@@ -22,8 +22,6 @@ UNAVAILABLE = "MOCK.0503"
 INTERNAL = "MOCK.0500"
 
 
-def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """A JSON ErrorResponse with this status."""
     return JSONResponse({"error_code": code, "error_msg": message}, status_code=status, headers=headers)

@@ -59,8 +59,10 @@ class FaultInjector:
             n = self._count
             # One draw per configured rate, always in the same order and whatever the
             # first-N counters say, so that request n meets the same draws on every run.
-            draws = [self._rng.random() if rate > 0 else 1.0 for rate in
-                     (s.drop_rate, s.unavailable_rate, s.throttle_rate, s.latency_rate)]
+            draws = [
+                self._rng.random() if rate > 0 else 1.0
+                for rate in (s.drop_rate, s.unavailable_rate, s.throttle_rate, s.latency_rate)
+            ]
         drop = n <= s.drop_first_n or draws[0] < s.drop_rate
         unavailable = n <= s.unavailable_first_n or draws[1] < s.unavailable_rate
         throttle = n <= s.throttle_first_n or draws[2] < s.throttle_rate

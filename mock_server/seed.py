@@ -44,82 +44,101 @@ def _datasets(rng: random.Random) -> list[dict[str, Any]]:
     for index in range(6):
         dataset_id = _random_id(rng)
         versions = [
-            {"version_id": _random_id(rng), "version_name": f"V{number:03d}"}
-            for number in range(1, 2 + index % 3 + 1)
+            {"version_id": _random_id(rng), "version_name": f"V{number:03d}"} for number in range(1, 2 + index % 3 + 1)
         ]
         datasets.append(
-            {"id": dataset_id, "name": f"dataset-{rng.randrange(16**4):04x}", "versions": versions,
-             "bucket": f"/bucket-{index}/datasets/{dataset_id}/"}
+            {
+                "id": dataset_id,
+                "name": f"dataset-{rng.randrange(16**4):04x}",
+                "versions": versions,
+                "bucket": f"/bucket-{index}/datasets/{dataset_id}/",
+            }
         )
     return datasets
 
 
-def _operator_params(template_id: str, rng: random.Random, dataset: dict[str, Any], version: dict[str, Any]) -> list[dict[str, Any]]:
+def _operator_params(
+    template_id: str, rng: random.Random, dataset: dict[str, Any], version: dict[str, Any]
+) -> list[dict[str, Any]]:
     task_type = rng.choice(_TASK_TYPES)
     manifest = f"s3:/{dataset['bucket']}annotation/{version['version_name']}/{version['version_name']}.manifest"
     if template_id == "sys_data_analyse":
-        return [{
-            "id": "sys_data_analyse",
-            "params": {
-                "op_list": rng.sample(["brightness", "blur", "aspect_ratio", "colorfulness", "area_ratio"], k=rng.randint(0, 3)),
-                "task_type": task_type,
-                "manifest_path": manifest,
-                "file_path": f"s3:/{dataset['bucket']}annotation/evaluation/{version['version_name']}",
-                "is_normed": rng.random() < 0.5,
-            },
-        }]
+        return [
+            {
+                "id": "sys_data_analyse",
+                "params": {
+                    "op_list": rng.sample(
+                        ["brightness", "blur", "aspect_ratio", "colorfulness", "area_ratio"], k=rng.randint(0, 3)
+                    ),
+                    "task_type": task_type,
+                    "manifest_path": manifest,
+                    "file_path": f"s3:/{dataset['bucket']}annotation/evaluation/{version['version_name']}",
+                    "is_normed": rng.random() < 0.5,
+                },
+            }
+        ]
     if template_id == "sys_data_validation":
-        return [{
-            "name": "MetaValidation",
+        return [
+            {
+                "name": "MetaValidation",
+                "advanced_params_switch": False,
+                "params": {
+                    "task_type": task_type,
+                    "dataset_type": "manifest",
+                    "source_service": "select",
+                    "filter_func": "data_validation_select",
+                    "image_max_width": str(rng.choice([-1, 1920, 4096])),
+                    "image_max_height": str(rng.choice([-1, 1080, 4096])),
+                    "total_status": "[0,1,2]",
+                },
+            }
+        ]
+    if template_id == "sys_data_cleaning":
+        return [
+            {
+                "name": "PCC",
+                "advanced_params_switch": rng.random() < 0.3,
+                "params": {
+                    "task_type": task_type,
+                    "dataset_type": "manifest",
+                    "source_service": "select",
+                    "filter_func": "data_cleaning_select",
+                    "similarity_threshold": f"{rng.choice([0.8, 0.9, 0.95])}",
+                    "remove_duplicates": True,
+                },
+            }
+        ]
+    if template_id == "sys_data_augmentation":
+        return [
+            {
+                "name": "ImageAugmentation",
+                "advanced_params_switch": rng.random() < 0.5,
+                "params": {
+                    "task_type": task_type,
+                    "augmentation_types": rng.sample(["flip", "crop", "rotate", "scale", "blur"], k=3),
+                    "multiple": rng.randint(1, 4),
+                    "keep_original": True,
+                    "label_mapping": {"cat": "animal", "dog": "animal"},
+                },
+            }
+        ]
+    return [
+        {
+            "name": "SimDeduplication",
             "advanced_params_switch": False,
             "params": {
                 "task_type": task_type,
-                "dataset_type": "manifest",
-                "source_service": "select",
-                "filter_func": "data_validation_select",
-                "image_max_width": str(rng.choice([-1, 1920, 4096])),
-                "image_max_height": str(rng.choice([-1, 1080, 4096])),
-                "total_status": "[0,1,2]",
+                "simlarity_threshold": f"{rng.choice([0.85, 0.9])}",
+                "select_ratio": f"{rng.choice([0.5, 0.8])}",
+                "select_mode": rng.choice(["random", "diverse"]),
             },
-        }]
-    if template_id == "sys_data_cleaning":
-        return [{
-            "name": "PCC",
-            "advanced_params_switch": rng.random() < 0.3,
-            "params": {
-                "task_type": task_type,
-                "dataset_type": "manifest",
-                "source_service": "select",
-                "filter_func": "data_cleaning_select",
-                "similarity_threshold": f"{rng.choice([0.8, 0.9, 0.95])}",
-                "remove_duplicates": True,
-            },
-        }]
-    if template_id == "sys_data_augmentation":
-        return [{
-            "name": "ImageAugmentation",
-            "advanced_params_switch": rng.random() < 0.5,
-            "params": {
-                "task_type": task_type,
-                "augmentation_types": rng.sample(["flip", "crop", "rotate", "scale", "blur"], k=3),
-                "multiple": rng.randint(1, 4),
-                "keep_original": True,
-                "label_mapping": {"cat": "animal", "dog": "animal"},
-            },
-        }]
-    return [{
-        "name": "SimDeduplication",
-        "advanced_params_switch": False,
-        "params": {
-            "task_type": task_type,
-            "simlarity_threshold": f"{rng.choice([0.85, 0.9])}",
-            "select_ratio": f"{rng.choice([0.5, 0.8])}",
-            "select_mode": rng.choice(["random", "diverse"]),
-        },
-    }]
+        }
+    ]
 
 
-def _source(kind: str, rng: random.Random, dataset: dict[str, Any], version: dict[str, Any], earlier: list[str]) -> dict[str, Any]:
+def _source(
+    kind: str, rng: random.Random, dataset: dict[str, Any], version: dict[str, Any], earlier: list[str]
+) -> dict[str, Any]:
     if kind == "OBS":
         return {"type": "OBS", "source": f"{dataset['bucket']}raw/{rng.choice(['images', 'frames', 'scans'])}/"}
     if kind == "TASK":
@@ -133,7 +152,10 @@ def _source(kind: str, rng: random.Random, dataset: dict[str, Any], version: dic
             "version_name": version["version_name"],
         }
     # CUSTOM: the real user's project when a resource tenant calls, empty otherwise.
-    return {"type": "CUSTOM", "source": rng.choice(["", "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "f0e1d2c3b4a5968778695a4b3c2d1e0f"])}
+    return {
+        "type": "CUSTOM",
+        "source": rng.choice(["", "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "f0e1d2c3b4a5968778695a4b3c2d1e0f"]),
+    }
 
 
 def generate_tasks(seed: int, count: int) -> list[dict[str, Any]]:
@@ -155,7 +177,11 @@ def generate_tasks(seed: int, count: int) -> list[dict[str, Any]]:
         used_ids.add(task_id)
         primary = _source(kind, rng, dataset, version, [t["task_id"] for t in tasks])
         extra_kind = rng.choice(SOURCE_TYPES)
-        inputs = [primary] if shape != 2 else [primary, _source(extra_kind, rng, dataset, version, [t["task_id"] for t in tasks])]
+        inputs = (
+            [primary]
+            if shape != 2
+            else [primary, _source(extra_kind, rng, dataset, version, [t["task_id"] for t in tasks])]
+        )
         duration = None if status == 0 else rng.choice([0, 12, 22, 60, 277, 600, 1800])
         task: dict[str, Any] = {
             "task_id": task_id,
@@ -177,7 +203,13 @@ def generate_tasks(seed: int, count: int) -> list[dict[str, Any]]:
                 "name": dataset["name"],
                 "version_name": f"V{rng.randint(2, 9):03d}",
                 "output_path": f"{dataset['bucket']}out/{task_id}/",
-            } if rng.random() < 0.7 else {"type": "OBS", "path": f"{dataset['bucket']}work/", "output_path": f"{dataset['bucket']}out/{task_id}/"},
+            }
+            if rng.random() < 0.7
+            else {
+                "type": "OBS",
+                "path": f"{dataset['bucket']}work/",
+                "output_path": f"{dataset['bucket']}out/{task_id}/",
+            },
         }
         if duration is not None:
             task["duration_seconds"] = duration

@@ -86,7 +86,11 @@ def _rebase(node: Any) -> Any:
     # resolves it against the spec document rather than against the wrapper schema.
     if isinstance(node, dict):
         return {
-            key: (SPEC_URI + value if key == "$ref" and isinstance(value, str) and value.startswith("#") else _rebase(value))
+            key: (
+                SPEC_URI + value
+                if key == "$ref" and isinstance(value, str) and value.startswith("#")
+                else _rebase(value)
+            )
             for key, value in node.items()
         }
     if isinstance(node, list):

@@ -14,7 +14,6 @@ from mock_server.seed import generate_tasks
 from mock_server.settings import Settings
 
 
-
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return Settings()

@@ -11,7 +11,9 @@ TOKEN = {"X-Auth-Token": "mock-token"}
 LIST = f"/v2/{PROJECT}/processor-tasks"
 
 
-async def list_all(client: httpx.AsyncClient, params: dict[str, Any], limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
+async def list_all(
+    client: httpx.AsyncClient, params: dict[str, Any], limit: int = 100
+) -> tuple[int, list[dict[str, Any]]]:
     """Walk every page; check count is the same on each; return (count, every task in order)."""
     tasks: list[dict[str, Any]] = []
     counts = set()

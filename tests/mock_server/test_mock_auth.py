@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -12,15 +12,15 @@ import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
-
 from mock_helpers import LIST, TOKEN
+
 from mock_server import signing
 
 QueryParams = list[tuple[str, Any]]
 
 
 def sdk_date(shift: timedelta = timedelta()) -> str:
-    return (datetime.now(timezone.utc) + shift).strftime("%Y%m%dT%H%M%SZ")
+    return (datetime.now(UTC) + shift).strftime("%Y%m%dT%H%M%SZ")
 
 
 def signed(

@@ -63,8 +63,16 @@ def _write(tmp_path: Path, data: Any) -> Path:
 
 
 GOOD = [
-    {"task_id": "t-1", "name": "Alpha", "status": 2, "create_time": 3, "workspace_id": "0",
-     "template": {"id": "sys_data_analyse"}, "result": "xxx", "is_current": True},
+    {
+        "task_id": "t-1",
+        "name": "Alpha",
+        "status": 2,
+        "create_time": 3,
+        "workspace_id": "0",
+        "template": {"id": "sys_data_analyse"},
+        "result": "xxx",
+        "is_current": True,
+    },
     {"task_id": "t-2", "name": None, "status": 7, "create_time": None, "extra_field": {"kept": True}},
     {"task_id": "t-3", "name": "beta", "workspace_id": "ws-1", "inputs": None, "data_source": None},
 ]
@@ -78,8 +86,11 @@ async def test_a_good_fixture_replaces_the_seed(tmp_path: Path, shape: str) -> N
     app = create_app(settings)
     headers = {"X-Auth-Token": "tok"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-        listed = (await client.get(f"/v2/{project}/processor-tasks", params={"sort_by": "name", "order": "asc"},
-                                   headers=headers)).json()
+        listed = (
+            await client.get(
+                f"/v2/{project}/processor-tasks", params={"sort_by": "name", "order": "asc"}, headers=headers
+            )
+        ).json()
         # t-2 has no workspace, so it is in workspace "0"; a null name sorts first.
         assert [t["task_id"] for t in listed["tasks"]] == ["t-2", "t-1"]
         assert listed["tasks"][0]["extra_field"] == {"kept": True}

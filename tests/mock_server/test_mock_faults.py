@@ -7,8 +7,8 @@ from collections import Counter
 
 import httpx
 import pytest
-
 from mock_helpers import LIST, TOKEN
+
 from mock_server.app import create_app
 from mock_server.faults import DroppedConnection
 from mock_server.settings import FaultSettings, Settings

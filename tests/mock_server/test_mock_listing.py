@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from mock_helpers import LIST, TOKEN, list_all
 from mock_oracle import expected_ids
 
@@ -93,7 +92,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("filters", cases, ids=[repr(c) for c in cases])
 
 
-async def test_filter_matches_the_oracle(client: httpx.AsyncClient, seeded: list[Task], filters: dict[str, Any]) -> None:
+async def test_filter_matches_the_oracle(
+    client: httpx.AsyncClient, seeded: list[Task], filters: dict[str, Any]
+) -> None:
     params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items()}
     count, tasks = await list_all(client, params)
     expected = expected_ids(seeded, **filters)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,8 +12,8 @@ import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
-
 from mock_helpers import LIST, TOKEN
+
 from mock_server.process import running_mock_server
 
 
@@ -41,21 +41,26 @@ def test_sdk_signed_request_over_http(mock_server_url: str) -> None:
         host=host,
         resource_path=LIST,
         query_params=[("version_id", ["b a", "é/x"]), ("task_name", "PRE"), ("limit", 3)],
-        header_params={"X-Sdk-Date": datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")},
+        header_params={"X-Sdk-Date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")},
         body="",
     )
     Signer(BasicCredentials("MOCKAK", "MOCKSK")).sign(request)
     with httpx.Client() as client:
         answer = client.get(httpx.URL(mock_server_url + request.uri), headers=dict(request.header_params))
         assert answer.status_code == 200, answer.text
-        tampered = client.get(httpx.URL(mock_server_url + request.uri.replace("limit=3", "limit=4")),
-                              headers=dict(request.header_params))
+        tampered = client.get(
+            httpx.URL(mock_server_url + request.uri.replace("limit=3", "limit=4")), headers=dict(request.header_params)
+        )
         assert tampered.status_code == 401
 
 
 def test_faults_over_http_drop_the_connection() -> None:
-    env = {"MOCK_FAULT_DROP_FIRST_N": "1", "MOCK_FAULT_503_FIRST_N": "2", "MOCK_FAULT_429_FIRST_N": "3",
-           "MOCK_FAULT_RETRY_AFTER": "2"}
+    env = {
+        "MOCK_FAULT_DROP_FIRST_N": "1",
+        "MOCK_FAULT_503_FIRST_N": "2",
+        "MOCK_FAULT_429_FIRST_N": "3",
+        "MOCK_FAULT_RETRY_AFTER": "2",
+    }
     with running_mock_server(env) as url, httpx.Client(base_url=url) as client:
         with pytest.raises(httpx.RemoteProtocolError):
             client.get(LIST, headers=TOKEN)

@@ -7,7 +7,6 @@ import string
 
 import httpx
 import pytest
-
 from mock_helpers import LIST, TOKEN
 
 INVALID = [
@@ -121,33 +120,73 @@ async def test_request_ids_are_fresh(client: httpx.AsyncClient) -> None:
 
 def _junk(rng: random.Random) -> str:
     pieces = [
-        "%", "%ZZ", "%00", "%C3", "%FF%FE", "&&", "==", "+", "\u00e9", "名", "%F0%9F%98%80", ";", "\\",
-        "[]", "{}", "..", "/", "-1", "1e9", "NaN", "null", "true", "9" * 30,
+        "%",
+        "%ZZ",
+        "%00",
+        "%C3",
+        "%FF%FE",
+        "&&",
+        "==",
+        "+",
+        "\u00e9",
+        "名",
+        "%F0%9F%98%80",
+        ";",
+        "\\",
+        "[]",
+        "{}",
+        "..",
+        "/",
+        "-1",
+        "1e9",
+        "NaN",
+        "null",
+        "true",
+        "9" * 30,
     ]
     return "".join(rng.choice(pieces + list(string.ascii_letters)) for _ in range(rng.randint(0, 6)))
 
 
 async def test_junk_never_yields_a_500(client: httpx.AsyncClient) -> None:
     rng = random.Random(3)
-    names = ["limit", "offset", "order", "sort_by", "status", "task_type", "source_type", "source",
-             "task_name", "version_id", "workspace_id", "query_current", "return_result", "junk"]
+    names = [
+        "limit",
+        "offset",
+        "order",
+        "sort_by",
+        "status",
+        "task_type",
+        "source_type",
+        "source",
+        "task_name",
+        "version_id",
+        "workspace_id",
+        "query_current",
+        "return_result",
+        "junk",
+    ]
     headers_choices = [
         TOKEN,
         {},
         {"X-Auth-Token": _junk(rng)},
         {"Authorization": "SDK-HMAC-SHA256 Access=MOCKAK, SignedHeaders=host;x-sdk-date, Signature=00"},
-        {"Authorization": "SDK-HMAC-SHA256 Access=MOCKAK, SignedHeaders=host;x-sdk-date;nope, Signature=ab",
-         "X-Sdk-Date": "20240101T000000Z"},
-        {"Authorization": "SDK-HMAC-SHA256 Access=MOCKAK, SignedHeaders=x-sdk-date, Signature=ab",
-         "X-Sdk-Date": "99999999T999999Z"},
+        {
+            "Authorization": "SDK-HMAC-SHA256 Access=MOCKAK, SignedHeaders=host;x-sdk-date;nope, Signature=ab",
+            "X-Sdk-Date": "20240101T000000Z",
+        },
+        {
+            "Authorization": "SDK-HMAC-SHA256 Access=MOCKAK, SignedHeaders=x-sdk-date, Signature=ab",
+            "X-Sdk-Date": "99999999T999999Z",
+        },
     ]
     for _ in range(400):
         query = "&".join(
             f"{rng.choice(names) if rng.random() < 0.8 else _junk(rng)}={_junk(rng)}" for _ in range(rng.randint(0, 5))
         )
         path = rng.choice([LIST, f"{LIST}/{_junk(rng) or 'x'}", f"/v2/{_junk(rng) or 'p'}/processor-tasks"])
-        answer = await client.get(httpx.URL("http://testserver" + path.replace(" ", "%20") + "?" + query),
-                                  headers=rng.choice(headers_choices))
+        answer = await client.get(
+            httpx.URL("http://testserver" + path.replace(" ", "%20") + "?" + query), headers=rng.choice(headers_choices)
+        )
         assert answer.status_code < 500, (path, query, answer.text)
         assert answer.headers["x-request-id"]
         if answer.status_code != 200:
