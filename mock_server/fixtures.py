@@ -2,8 +2,8 @@
 
 Accepted shapes: a JSON list of task objects, or an object ``{"tasks": [...]}`` with an
 optional ``"project"`` (the project that owns the tasks; default ``Settings.project``).
-Each task must satisfy the spec's ``DescribeProcessorTaskResp`` schema, and task ids must
-be unique. Anything else stops the server at start with a FixtureError naming the record
+Each task must satisfy the spec's ``DescribeProcessorTaskResp`` schema, task ids must be
+unique, and every string must be encodable as UTF-8 (no NaN, no lone surrogates). Anything else stops the server at start with a FixtureError naming the record
 (index and task_id) and the JSON path of the problem.
 """
 
@@ -63,6 +63,11 @@ def load_fixture(path: Path, spec: Spec, default_project: str) -> tuple[str, lis
             raise FixtureError(f"{label} does not follow {TASK_SCHEMA} at {error.json_path}: {error.message}")
         if not isinstance(task_id, str):  # only if the spec stops requiring a string task_id
             raise FixtureError(f"{label} has no string task_id")
+        try:
+            json.dumps(task, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            # JSON allows escaped lone surrogates ("\ud800"), which no UTF-8 answer can carry.
+            raise FixtureError(f"{label} holds a string that is not valid Unicode (a lone surrogate)") from None
         if task_id in seen:
             raise FixtureError(f"{label} repeats the task_id of record {seen[task_id]}")
         seen[task_id] = index

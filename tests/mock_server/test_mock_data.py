@@ -116,6 +116,7 @@ async def test_a_good_fixture_replaces_the_seed(tmp_path: Path, shape: str) -> N
         ({"items": []}, ['"tasks"']),
         ('[{"task_id": "a", "duration_seconds": NaN}]', ["NaN"]),
         ("[{", ["not valid JSON"]),
+        ('[{"task_id": "a"}, {"task_id": "b", "name": "\\ud800"}]', ["record 1", "'b'", "surrogate"]),
     ],
 )
 def test_a_bad_fixture_is_refused_naming_the_record(tmp_path: Path, data: Any, expected: list[str]) -> None:

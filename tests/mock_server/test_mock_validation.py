@@ -23,6 +23,8 @@ INVALID = [
     ("offset=-1", "offset"),
     ("offset=2147483648", "offset"),
     ("offset=99999999999999999999999", "offset"),
+    ("offset=" + "9" * 5000, "offset"),  # past Python's int() digit limit: once a 500
+    ("limit=-" + "1" * 5000, "limit"),
     ("status=9", "status"),
     ("status=-1", "status"),
     ("status=", "status"),
@@ -143,6 +145,7 @@ def _junk(rng: random.Random) -> str:
         "null",
         "true",
         "9" * 30,
+        "9" * 4400,
     ]
     return "".join(rng.choice(pieces + list(string.ascii_letters)) for _ in range(rng.randint(0, 6)))
 
