@@ -29,8 +29,9 @@ generate: $(STAMP) ## Validate and lint the spec, then regenerate generated_clie
 check: $(STAMP) ## Fail when the committed client differs from what the spec generates
 	$(PY) generator/regenerate.py --spec $(SPEC) --out generated_client --check
 
-typecheck: $(STAMP) ## mypy --strict over the generated client
+typecheck: $(STAMP) ## mypy --strict over the generated client and the mock server
 	cd generated_client && ../$(PY) -m mypy --strict --cache-dir ../.mypy_cache processor_tasks_client
+	$(PY) -m mypy --strict mock_server
 
 test: $(STAMP) node_modules ## Run every test (spec, generator drift, client, mock, contract)
 	$(PY) -m pytest

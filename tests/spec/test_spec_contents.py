@@ -98,7 +98,8 @@ def test_error_statuses_and_request_id_on_both_operations(spec: dict[str, Any]) 
     codes = {"400": "ModelArts.0104", "401": "ModelArts.5002", "403": "ModelArts.0112"}
     for path in (LIST_PATH, DESCRIBE_PATH):
         responses = spec["paths"][path]["get"]["responses"]
-        assert {"200", "400", "401", "403", "404"} <= set(responses)
+        assert {"200", "400", "401", "403", "404", "429", "503"} <= set(responses)
+        assert "Retry-After" in resolve(spec, responses["429"])["headers"]
         for code, error_code in codes.items():
             examples = resolve(spec, responses[code])["content"]["application/json"]["examples"]
             assert error_code in {resolve(spec, e)["value"]["error_code"] for e in examples.values()}

@@ -15,7 +15,10 @@ class ErrorResponse:
     """Body of every error answer."""
 
     error_code: str
-    """ Provider error code, `ModelArts.` followed by four digits. """
+    """ Provider error code: `ModelArts.` and four digits from the service itself, or
+    another prefix from the API gateway in front of it (e.g. `APIGW.0308` when
+    throttled).
+     """
     error_msg: str
     """ Human-readable explanation of the error. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -41,6 +41,10 @@ def _parse_response(
         return decode_error(response, ErrorResponse.from_dict)
     if response.status_code == 404:
         return decode_error(response, ErrorResponse.from_dict)
+    if response.status_code == 429:
+        return decode_error(response, ErrorResponse.from_dict)
+    if response.status_code == 503:
+        return decode_error(response, ErrorResponse.from_dict)
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(
             response.status_code,

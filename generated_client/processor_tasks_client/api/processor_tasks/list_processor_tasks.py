@@ -116,6 +116,10 @@ def _parse_response(
         return decode_error(response, ErrorResponse.from_dict)
     if response.status_code == 404:
         return decode_error(response, ErrorResponse.from_dict)
+    if response.status_code == 429:
+        return decode_error(response, ErrorResponse.from_dict)
+    if response.status_code == 503:
+        return decode_error(response, ErrorResponse.from_dict)
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(
             response.status_code,
@@ -159,6 +163,7 @@ def sync_detailed(
 
     Returns one page of the project's processing tasks that match every filter given,
     together with the number of all matching tasks. Filters combine with AND.
+    Boolean parameters take `true` or `false`; an integer must be plain decimal.
     Pages are addressed by index: `offset` is the 0-based page number (the provider
     calls it the "start page") and `limit` the page size, so page `n` holds matches
     `n*limit` to `n*limit + limit - 1` in the requested order.
@@ -244,6 +249,7 @@ def sync(
 
     Returns one page of the project's processing tasks that match every filter given,
     together with the number of all matching tasks. Filters combine with AND.
+    Boolean parameters take `true` or `false`; an integer must be plain decimal.
     Pages are addressed by index: `offset` is the 0-based page number (the provider
     calls it the "start page") and `limit` the page size, so page `n` holds matches
     `n*limit` to `n*limit + limit - 1` in the requested order.
@@ -332,6 +338,7 @@ async def asyncio_detailed(
 
     Returns one page of the project's processing tasks that match every filter given,
     together with the number of all matching tasks. Filters combine with AND.
+    Boolean parameters take `true` or `false`; an integer must be plain decimal.
     Pages are addressed by index: `offset` is the 0-based page number (the provider
     calls it the "start page") and `limit` the page size, so page `n` holds matches
     `n*limit` to `n*limit + limit - 1` in the requested order.
@@ -417,6 +424,7 @@ async def asyncio(
 
     Returns one page of the project's processing tasks that match every filter given,
     together with the number of all matching tasks. Filters combine with AND.
+    Boolean parameters take `true` or `false`; an integer must be plain decimal.
     Pages are addressed by index: `offset` is the 0-based page number (the provider
     calls it the "start page") and `limit` the page size, so page `n` holds matches
     `n*limit` to `n*limit + limit - 1` in the requested order.
