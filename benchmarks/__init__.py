@@ -6,7 +6,7 @@ machine and its load, a ratio measured side by side much less. Each benchmark li
 own module and exposes ``run(smoke: bool = False) -> BenchResult``; ``benchmarks.runner``
 runs them, prints the table and writes ``reports/bench.json``.
 
-Why a plain script and not pytest-benchmark (which is installed): pytest-benchmark times
+Why a plain script and not pytest-benchmark: pytest-benchmark times
 one callable per test and compares against runs saved earlier, while every number here is
 a quotient of two measurements that must be interleaved in one process (so that drift in
 CPU frequency or load hits both sides alike). Two of the five are not timings of a
