@@ -164,6 +164,9 @@ def generate_tasks(seed: int, count: int) -> list[dict[str, Any]]:
     datasets = _datasets(rng)
     tasks: list[dict[str, Any]] = []
     used_ids: set[str] = set()
+    # Grown in step with ``tasks`` rather than rebuilt per task, which made generation
+    # quadratic; rng.choice only needs the same sequence, so the draws are unchanged.
+    earlier_ids: list[str] = []
     for index in range(count):
         template_id, template_name = TEMPLATES[index % len(TEMPLATES)]
         status = (index // len(TEMPLATES)) % 5
@@ -175,12 +178,12 @@ def generate_tasks(seed: int, count: int) -> list[dict[str, Any]]:
         while task_id in used_ids:
             task_id = _random_id(rng)
         used_ids.add(task_id)
-        primary = _source(kind, rng, dataset, version, [t["task_id"] for t in tasks])
+        primary = _source(kind, rng, dataset, version, earlier_ids)
         extra_kind = rng.choice(SOURCE_TYPES)
         inputs = (
             [primary]
             if shape != 2
-            else [primary, _source(extra_kind, rng, dataset, version, [t["task_id"] for t in tasks])]
+            else [primary, _source(extra_kind, rng, dataset, version, earlier_ids)]
         )
         duration = None if status == 0 else rng.choice([0, 12, 22, 60, 277, 600, 1800])
         task: dict[str, Any] = {
@@ -232,6 +235,7 @@ def generate_tasks(seed: int, count: int) -> list[dict[str, Any]]:
         if rng.random() < 0.2:
             task["ai_project"] = ""
         tasks.append(task)
+        earlier_ids.append(task_id)
     _mark_current(tasks)
     return tasks
 

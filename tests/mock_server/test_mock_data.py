@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,29 @@ def test_seed_is_deterministic_and_large(seeded: list[Task], settings: Settings)
     assert generate_tasks(settings.seed, settings.task_count) == seeded
     assert generate_tasks(settings.seed + 1, settings.task_count) != seeded
     assert len({t["task_id"] for t in seeded}) == len(seeded)
+
+
+# The default store byte for byte: tests here and in tests/contract were written against
+# it, so a change to the generator (even a speed-up) must not reshuffle it unnoticed.
+DEFAULT_STORE_SHA256 = "0f2fe21e188f4a716300b85eafcfa9d9866580a8dada17ad0b33a532a96788bd"
+
+
+def test_default_seed_is_pinned(seeded: list[Task], settings: Settings) -> None:
+    assert (settings.seed, settings.task_count) == (20240101, 320)
+    # Readable anchors first, so a failure says where the drift starts.
+    assert [seeded[i]["task_id"] for i in (0, 1, 199, 319)] == [
+        "Bdugmni6i6T6f31CtXG",
+        "roEHCIL2qoXNzim3liL",
+        "IjZjrozEDoDsOZ6lDB4",
+        "Poj2UC4oIwJlyQ1b4sF",
+    ]
+    assert (seeded[0]["name"], seeded[0]["create_time"]) == ("select-8f", 1600020760000)
+    # A TASK source draws from the ids of earlier tasks.
+    assert {"type": "TASK", "source": "WtLuKrNkBxkSyOLfSG1"} in seeded[251]["inputs"]
+    assert seeded[82]["task_id"] == "WtLuKrNkBxkSyOLfSG1"
+    assert sum(t["is_current"] for t in seeded) == 91
+    text = json.dumps(seeded, sort_keys=True, ensure_ascii=False)
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == DEFAULT_STORE_SHA256
 
 
 def test_seed_covers_every_dimension(seeded: list[Task]) -> None:
