@@ -2,19 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.task_status import TaskStatus
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.processor_data_source import ProcessorDataSource
-    from ..models.template_param import TemplateParam
-    from ..models.work_path import WorkPath
-
 
 T = TypeVar("T", bound="DescribeProcessorTaskResp")
 
@@ -71,10 +65,6 @@ class DescribeProcessorTaskResp:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.processor_data_source import ProcessorDataSource  # noqa: PLC0415
-        from ..models.template_param import TemplateParam  # noqa: PLC0415
-        from ..models.work_path import WorkPath  # noqa: PLC0415
-
         task_id = self.task_id
 
         name: None | str | Unset
@@ -235,365 +225,160 @@ class DescribeProcessorTaskResp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.processor_data_source import ProcessorDataSource  # noqa: PLC0415
-        from ..models.template_param import TemplateParam  # noqa: PLC0415
-        from ..models.work_path import WorkPath  # noqa: PLC0415
-
         d = dict(src_dict)
         task_id = d.pop("task_id")
         if not isinstance(task_id, str):
             raise TypeError(f"task_id: expected a string, got {type(task_id).__name__}")
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        name: None | str | Unset
+        _value = d.pop("name", UNSET)
+        if _value is UNSET or _value is None:
+            name = _value
+        elif isinstance(_value, str):
+            name = _value
+        else:
+            raise TypeError(f"name: unexpected {type(_value).__name__} value {_value!r:.80}")
+
+        description: None | str | Unset
+        _value = d.pop("description", UNSET)
+        if _value is UNSET or _value is None:
+            description = _value
+        elif isinstance(_value, str):
+            description = _value
+        else:
+            raise TypeError(f"description: unexpected {type(_value).__name__} value {_value!r:.80}")
+
+        status: int | None | TaskStatus | Unset
+        _value = d.pop("status", UNSET)
+        if _value is UNSET or _value is None:
+            status = _value
+        elif isinstance(_value, int) and not isinstance(_value, bool):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                name_type_0 = data
+                status = TaskStatus(_value)
+            except ValueError:
+                # A value the contract does not list yet: kept as the plain value.
+                status = _value
+        else:
+            raise TypeError(f"status: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return name_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"name: unexpected {type(data).__name__} value {data!r:.80}")
-            name_type_1 = data
+        error_msg: None | str | Unset
+        _value = d.pop("error_msg", UNSET)
+        if _value is UNSET or _value is None:
+            error_msg = _value
+        elif isinstance(_value, str):
+            error_msg = _value
+        else:
+            raise TypeError(f"error_msg: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-            return name_type_1
+        create_time: int | None | Unset
+        _value = d.pop("create_time", UNSET)
+        if _value is UNSET or _value is None:
+            create_time = _value
+        elif isinstance(_value, int) and not isinstance(_value, bool):
+            create_time = _value
+        else:
+            raise TypeError(f"create_time: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-        name = _parse_name(d.pop("name", UNSET))
+        duration_seconds: int | None | Unset
+        _value = d.pop("duration_seconds", UNSET)
+        if _value is UNSET or _value is None:
+            duration_seconds = _value
+        elif isinstance(_value, int) and not isinstance(_value, bool):
+            duration_seconds = _value
+        else:
+            raise TypeError(f"duration_seconds: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                description_type_0 = data
+        data_source: None | ProcessorDataSource | Unset
+        _value = d.pop("data_source", UNSET)
+        if _value is UNSET or _value is None:
+            data_source = _value
+        elif isinstance(_value, dict):
+            data_source = ProcessorDataSource.from_dict(_value)
+        else:
+            raise TypeError(f"data_source: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return description_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"description: unexpected {type(data).__name__} value {data!r:.80}")
-            description_type_1 = data
+        inputs: list[ProcessorDataSource] | None | Unset
+        _value = d.pop("inputs", UNSET)
+        if _value is UNSET or _value is None:
+            inputs = _value
+        elif isinstance(_value, list):
+            inputs = [ProcessorDataSource.from_dict(item) for item in _value]
+        else:
+            raise TypeError(f"inputs: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-            return description_type_1
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_status(data: object) -> int | None | TaskStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not (isinstance(data, int) and not isinstance(data, bool)):
-                    raise TypeError()
-                status_type_0 = TaskStatus(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not (isinstance(data, int) and not isinstance(data, bool)):
-                    raise TypeError()
-                status_type_1 = data
-
-                return status_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"status: unexpected {type(data).__name__} value {data!r:.80}")
-            status_type_2 = data
-
-            return status_type_2
-
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_error_msg(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                error_msg_type_0 = data
-
-                return error_msg_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"error_msg: unexpected {type(data).__name__} value {data!r:.80}")
-            error_msg_type_1 = data
-
-            return error_msg_type_1
-
-        error_msg = _parse_error_msg(d.pop("error_msg", UNSET))
-
-        def _parse_create_time(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not (isinstance(data, int) and not isinstance(data, bool)):
-                    raise TypeError()
-                create_time_type_0 = data
-
-                return create_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"create_time: unexpected {type(data).__name__} value {data!r:.80}")
-            create_time_type_1 = data
-
-            return create_time_type_1
-
-        create_time = _parse_create_time(d.pop("create_time", UNSET))
-
-        def _parse_duration_seconds(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not (isinstance(data, int) and not isinstance(data, bool)):
-                    raise TypeError()
-                duration_seconds_type_0 = data
-
-                return duration_seconds_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"duration_seconds: unexpected {type(data).__name__} value {data!r:.80}")
-            duration_seconds_type_1 = data
-
-            return duration_seconds_type_1
-
-        duration_seconds = _parse_duration_seconds(d.pop("duration_seconds", UNSET))
-
-        def _parse_data_source(data: object) -> None | ProcessorDataSource | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                data_source_type_0 = ProcessorDataSource.from_dict(data)
-
-                return data_source_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"data_source: unexpected {type(data).__name__} value {data!r:.80}")
-            data_source_type_1 = data
-
-            return data_source_type_1
-
-        data_source = _parse_data_source(d.pop("data_source", UNSET))
-
-        def _parse_inputs(data: object) -> list[ProcessorDataSource] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                inputs_type_0 = []
-                _inputs_type_0 = data
-                for inputs_type_0_item_data in _inputs_type_0:
-                    inputs_type_0_item = ProcessorDataSource.from_dict(inputs_type_0_item_data)
-
-                    inputs_type_0.append(inputs_type_0_item)
-
-                return inputs_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"inputs: unexpected {type(data).__name__} value {data!r:.80}")
-            inputs_type_1 = data
-
-            return inputs_type_1
-
-        inputs = _parse_inputs(d.pop("inputs", UNSET))
-
-        def _parse_is_current(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, bool):
-                    raise TypeError()
-                is_current_type_0 = data
-
-                return is_current_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"is_current: unexpected {type(data).__name__} value {data!r:.80}")
-            is_current_type_1 = data
-
-            return is_current_type_1
-
-        is_current = _parse_is_current(d.pop("is_current", UNSET))
+        is_current: bool | None | Unset
+        _value = d.pop("is_current", UNSET)
+        if _value is UNSET or _value is None:
+            is_current = _value
+        elif isinstance(_value, bool):
+            is_current = _value
+        else:
+            raise TypeError(f"is_current: unexpected {type(_value).__name__} value {_value!r:.80}")
 
         result = d.pop("result", UNSET)
 
-        def _parse_template(data: object) -> None | TemplateParam | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                template_type_0 = TemplateParam.from_dict(data)
+        template: None | TemplateParam | Unset
+        _value = d.pop("template", UNSET)
+        if _value is UNSET or _value is None:
+            template = _value
+        elif isinstance(_value, dict):
+            template = TemplateParam.from_dict(_value)
+        else:
+            raise TypeError(f"template: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return template_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"template: unexpected {type(data).__name__} value {data!r:.80}")
-            template_type_1 = data
+        version_count: int | None | Unset
+        _value = d.pop("version_count", UNSET)
+        if _value is UNSET or _value is None:
+            version_count = _value
+        elif isinstance(_value, int) and not isinstance(_value, bool):
+            version_count = _value
+        else:
+            raise TypeError(f"version_count: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-            return template_type_1
+        version_id: None | str | Unset
+        _value = d.pop("version_id", UNSET)
+        if _value is UNSET or _value is None:
+            version_id = _value
+        elif isinstance(_value, str):
+            version_id = _value
+        else:
+            raise TypeError(f"version_id: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-        template = _parse_template(d.pop("template", UNSET))
+        version_name: None | str | Unset
+        _value = d.pop("version_name", UNSET)
+        if _value is UNSET or _value is None:
+            version_name = _value
+        elif isinstance(_value, str):
+            version_name = _value
+        else:
+            raise TypeError(f"version_name: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-        def _parse_version_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not (isinstance(data, int) and not isinstance(data, bool)):
-                    raise TypeError()
-                version_count_type_0 = data
+        work_path: None | Unset | WorkPath
+        _value = d.pop("work_path", UNSET)
+        if _value is UNSET or _value is None:
+            work_path = _value
+        elif isinstance(_value, dict):
+            work_path = WorkPath.from_dict(_value)
+        else:
+            raise TypeError(f"work_path: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return version_count_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"version_count: unexpected {type(data).__name__} value {data!r:.80}")
-            version_count_type_1 = data
+        workspace_id: None | str | Unset
+        _value = d.pop("workspace_id", UNSET)
+        if _value is UNSET or _value is None:
+            workspace_id = _value
+        elif isinstance(_value, str):
+            workspace_id = _value
+        else:
+            raise TypeError(f"workspace_id: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-            return version_count_type_1
-
-        version_count = _parse_version_count(d.pop("version_count", UNSET))
-
-        def _parse_version_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                version_id_type_0 = data
-
-                return version_id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"version_id: unexpected {type(data).__name__} value {data!r:.80}")
-            version_id_type_1 = data
-
-            return version_id_type_1
-
-        version_id = _parse_version_id(d.pop("version_id", UNSET))
-
-        def _parse_version_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                version_name_type_0 = data
-
-                return version_name_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"version_name: unexpected {type(data).__name__} value {data!r:.80}")
-            version_name_type_1 = data
-
-            return version_name_type_1
-
-        version_name = _parse_version_name(d.pop("version_name", UNSET))
-
-        def _parse_work_path(data: object) -> None | Unset | WorkPath:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                work_path_type_0 = WorkPath.from_dict(data)
-
-                return work_path_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"work_path: unexpected {type(data).__name__} value {data!r:.80}")
-            work_path_type_1 = data
-
-            return work_path_type_1
-
-        work_path = _parse_work_path(d.pop("work_path", UNSET))
-
-        def _parse_workspace_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                workspace_id_type_0 = data
-
-                return workspace_id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"workspace_id: unexpected {type(data).__name__} value {data!r:.80}")
-            workspace_id_type_1 = data
-
-            return workspace_id_type_1
-
-        workspace_id = _parse_workspace_id(d.pop("workspace_id", UNSET))
-
-        def _parse_ai_project(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                ai_project_type_0 = data
-
-                return ai_project_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"ai_project: unexpected {type(data).__name__} value {data!r:.80}")
-            ai_project_type_1 = data
-
-            return ai_project_type_1
-
-        ai_project = _parse_ai_project(d.pop("ai_project", UNSET))
+        ai_project: None | str | Unset
+        _value = d.pop("ai_project", UNSET)
+        if _value is UNSET or _value is None:
+            ai_project = _value
+        elif isinstance(_value, str):
+            ai_project = _value
+        else:
+            raise TypeError(f"ai_project: unexpected {type(_value).__name__} value {_value!r:.80}")
 
         describe_processor_task_resp = cls(
             task_id=task_id,
@@ -640,3 +425,8 @@ class DescribeProcessorTaskResp:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.processor_data_source import ProcessorDataSource  # noqa: E402
+from ..models.template_param import TemplateParam  # noqa: E402
+from ..models.work_path import WorkPath  # noqa: E402

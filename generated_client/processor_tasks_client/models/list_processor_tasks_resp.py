@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-if TYPE_CHECKING:
-    from ..models.describe_processor_task_resp import DescribeProcessorTaskResp
-
 
 T = TypeVar("T", bound="ListProcessorTasksResp")
 
@@ -45,8 +41,6 @@ class ListProcessorTasksResp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.describe_processor_task_resp import DescribeProcessorTaskResp  # noqa: PLC0415
-
         d = dict(src_dict)
         count = d.pop("count")
         if not isinstance(count, int) or isinstance(count, bool):
@@ -88,3 +82,6 @@ class ListProcessorTasksResp:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.describe_processor_task_resp import DescribeProcessorTaskResp  # noqa: E402

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.operator_params import OperatorParams
-
 
 T = TypeVar("T", bound="OperatorParam")
 
@@ -31,8 +27,6 @@ class OperatorParam:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.operator_params import OperatorParams  # noqa: PLC0415
-
         id: None | str | Unset
         if isinstance(self.id, Unset):
             id = UNSET
@@ -75,93 +69,42 @@ class OperatorParam:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.operator_params import OperatorParams  # noqa: PLC0415
-
         d = dict(src_dict)
+        id: None | str | Unset
+        _value = d.pop("id", UNSET)
+        if _value is UNSET or _value is None:
+            id = _value
+        elif isinstance(_value, str):
+            id = _value
+        else:
+            raise TypeError(f"id: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                id_type_0 = data
+        name: None | str | Unset
+        _value = d.pop("name", UNSET)
+        if _value is UNSET or _value is None:
+            name = _value
+        elif isinstance(_value, str):
+            name = _value
+        else:
+            raise TypeError(f"name: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"id: unexpected {type(data).__name__} value {data!r:.80}")
-            id_type_1 = data
+        advanced_params_switch: bool | None | Unset
+        _value = d.pop("advanced_params_switch", UNSET)
+        if _value is UNSET or _value is None:
+            advanced_params_switch = _value
+        elif isinstance(_value, bool):
+            advanced_params_switch = _value
+        else:
+            raise TypeError(f"advanced_params_switch: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-            return id_type_1
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                name_type_0 = data
-
-                return name_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"name: unexpected {type(data).__name__} value {data!r:.80}")
-            name_type_1 = data
-
-            return name_type_1
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_advanced_params_switch(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, bool):
-                    raise TypeError()
-                advanced_params_switch_type_0 = data
-
-                return advanced_params_switch_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"advanced_params_switch: unexpected {type(data).__name__} value {data!r:.80}")
-            advanced_params_switch_type_1 = data
-
-            return advanced_params_switch_type_1
-
-        advanced_params_switch = _parse_advanced_params_switch(d.pop("advanced_params_switch", UNSET))
-
-        def _parse_params(data: object) -> None | OperatorParams | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                params_type_0 = OperatorParams.from_dict(data)
-
-                return params_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"params: unexpected {type(data).__name__} value {data!r:.80}")
-            params_type_1 = data
-
-            return params_type_1
-
-        params = _parse_params(d.pop("params", UNSET))
+        params: None | OperatorParams | Unset
+        _value = d.pop("params", UNSET)
+        if _value is UNSET or _value is None:
+            params = _value
+        elif isinstance(_value, dict):
+            params = OperatorParams.from_dict(_value)
+        else:
+            raise TypeError(f"params: unexpected {type(_value).__name__} value {_value!r:.80}")
 
         operator_param = cls(
             id=id,
@@ -194,3 +137,6 @@ class OperatorParam:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.operator_params import OperatorParams  # noqa: E402

@@ -84,119 +84,54 @@ class ProcessorDataSource:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_type_(data: object) -> DataSourceType | None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_: DataSourceType | None | str | Unset
+        _value = d.pop("type", UNSET)
+        if _value is UNSET or _value is None:
+            type_ = _value
+        elif isinstance(_value, str):
             try:
-                if not (isinstance(data, str)):
-                    raise TypeError()
-                type_type_0 = DataSourceType(data)
+                type_ = DataSourceType(_value)
+            except ValueError:
+                # A value the contract does not list yet: kept as the plain value.
+                type_ = _value
+        else:
+            raise TypeError(f"type: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type_1 = data
+        source: None | str | Unset
+        _value = d.pop("source", UNSET)
+        if _value is UNSET or _value is None:
+            source = _value
+        elif isinstance(_value, str):
+            source = _value
+        else:
+            raise TypeError(f"source: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return type_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"type: unexpected {type(data).__name__} value {data!r:.80}")
-            type_type_2 = data
+        name: None | str | Unset
+        _value = d.pop("name", UNSET)
+        if _value is UNSET or _value is None:
+            name = _value
+        elif isinstance(_value, str):
+            name = _value
+        else:
+            raise TypeError(f"name: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-            return type_type_2
+        version_id: None | str | Unset
+        _value = d.pop("version_id", UNSET)
+        if _value is UNSET or _value is None:
+            version_id = _value
+        elif isinstance(_value, str):
+            version_id = _value
+        else:
+            raise TypeError(f"version_id: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        def _parse_source(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                source_type_0 = data
-
-                return source_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"source: unexpected {type(data).__name__} value {data!r:.80}")
-            source_type_1 = data
-
-            return source_type_1
-
-        source = _parse_source(d.pop("source", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                name_type_0 = data
-
-                return name_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"name: unexpected {type(data).__name__} value {data!r:.80}")
-            name_type_1 = data
-
-            return name_type_1
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_version_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                version_id_type_0 = data
-
-                return version_id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"version_id: unexpected {type(data).__name__} value {data!r:.80}")
-            version_id_type_1 = data
-
-            return version_id_type_1
-
-        version_id = _parse_version_id(d.pop("version_id", UNSET))
-
-        def _parse_version_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                version_name_type_0 = data
-
-                return version_name_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"version_name: unexpected {type(data).__name__} value {data!r:.80}")
-            version_name_type_1 = data
-
-            return version_name_type_1
-
-        version_name = _parse_version_name(d.pop("version_name", UNSET))
+        version_name: None | str | Unset
+        _value = d.pop("version_name", UNSET)
+        if _value is UNSET or _value is None:
+            version_name = _value
+        elif isinstance(_value, str):
+            version_name = _value
+        else:
+            raise TypeError(f"version_name: unexpected {type(_value).__name__} value {_value!r:.80}")
 
         processor_data_source = cls(
             type_=type_,

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.template_id import TemplateId
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.operator_param import OperatorParam
-
 
 T = TypeVar("T", bound="TemplateParam")
 
@@ -70,85 +66,37 @@ class TemplateParam:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.operator_param import OperatorParam  # noqa: PLC0415
-
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | TemplateId | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        id: None | str | TemplateId | Unset
+        _value = d.pop("id", UNSET)
+        if _value is UNSET or _value is None:
+            id = _value
+        elif isinstance(_value, str):
             try:
-                if not (isinstance(data, str)):
-                    raise TypeError()
-                id_type_0 = TemplateId(data)
+                id = TemplateId(_value)
+            except ValueError:
+                # A value the contract does not list yet: kept as the plain value.
+                id = _value
+        else:
+            raise TypeError(f"id: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                id_type_1 = data
+        name: None | str | Unset
+        _value = d.pop("name", UNSET)
+        if _value is UNSET or _value is None:
+            name = _value
+        elif isinstance(_value, str):
+            name = _value
+        else:
+            raise TypeError(f"name: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return id_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"id: unexpected {type(data).__name__} value {data!r:.80}")
-            id_type_2 = data
-
-            return id_type_2
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                name_type_0 = data
-
-                return name_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"name: unexpected {type(data).__name__} value {data!r:.80}")
-            name_type_1 = data
-
-            return name_type_1
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_operator_params(data: object) -> list[OperatorParam] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                operator_params_type_0 = []
-                _operator_params_type_0 = data
-                for operator_params_type_0_item_data in _operator_params_type_0:
-                    operator_params_type_0_item = OperatorParam.from_dict(operator_params_type_0_item_data)
-
-                    operator_params_type_0.append(operator_params_type_0_item)
-
-                return operator_params_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"operator_params: unexpected {type(data).__name__} value {data!r:.80}")
-            operator_params_type_1 = data
-
-            return operator_params_type_1
-
-        operator_params = _parse_operator_params(d.pop("operator_params", UNSET))
+        operator_params: list[OperatorParam] | None | Unset
+        _value = d.pop("operator_params", UNSET)
+        if _value is UNSET or _value is None:
+            operator_params = _value
+        elif isinstance(_value, list):
+            operator_params = [OperatorParam.from_dict(item) for item in _value]
+        else:
+            raise TypeError(f"operator_params: unexpected {type(_value).__name__} value {_value!r:.80}")
 
         template_param = cls(
             id=id,
@@ -180,3 +128,6 @@ class TemplateParam:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.operator_param import OperatorParam  # noqa: E402

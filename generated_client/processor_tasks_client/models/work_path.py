@@ -94,140 +94,63 @@ class WorkPath:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_type_(data: object) -> None | str | Unset | WorkPathType:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_: None | str | Unset | WorkPathType
+        _value = d.pop("type", UNSET)
+        if _value is UNSET or _value is None:
+            type_ = _value
+        elif isinstance(_value, str):
             try:
-                if not (isinstance(data, str)):
-                    raise TypeError()
-                type_type_0 = WorkPathType(data)
+                type_ = WorkPathType(_value)
+            except ValueError:
+                # A value the contract does not list yet: kept as the plain value.
+                type_ = _value
+        else:
+            raise TypeError(f"type: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type_1 = data
+        path: None | str | Unset
+        _value = d.pop("path", UNSET)
+        if _value is UNSET or _value is None:
+            path = _value
+        elif isinstance(_value, str):
+            path = _value
+        else:
+            raise TypeError(f"path: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-                return type_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"type: unexpected {type(data).__name__} value {data!r:.80}")
-            type_type_2 = data
+        name: None | str | Unset
+        _value = d.pop("name", UNSET)
+        if _value is UNSET or _value is None:
+            name = _value
+        elif isinstance(_value, str):
+            name = _value
+        else:
+            raise TypeError(f"name: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-            return type_type_2
+        output_path: None | str | Unset
+        _value = d.pop("output_path", UNSET)
+        if _value is UNSET or _value is None:
+            output_path = _value
+        elif isinstance(_value, str):
+            output_path = _value
+        else:
+            raise TypeError(f"output_path: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-        type_ = _parse_type_(d.pop("type", UNSET))
+        version_id: None | str | Unset
+        _value = d.pop("version_id", UNSET)
+        if _value is UNSET or _value is None:
+            version_id = _value
+        elif isinstance(_value, str):
+            version_id = _value
+        else:
+            raise TypeError(f"version_id: unexpected {type(_value).__name__} value {_value!r:.80}")
 
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                path_type_0 = data
-
-                return path_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"path: unexpected {type(data).__name__} value {data!r:.80}")
-            path_type_1 = data
-
-            return path_type_1
-
-        path = _parse_path(d.pop("path", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                name_type_0 = data
-
-                return name_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"name: unexpected {type(data).__name__} value {data!r:.80}")
-            name_type_1 = data
-
-            return name_type_1
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_output_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                output_path_type_0 = data
-
-                return output_path_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"output_path: unexpected {type(data).__name__} value {data!r:.80}")
-            output_path_type_1 = data
-
-            return output_path_type_1
-
-        output_path = _parse_output_path(d.pop("output_path", UNSET))
-
-        def _parse_version_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                version_id_type_0 = data
-
-                return version_id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"version_id: unexpected {type(data).__name__} value {data!r:.80}")
-            version_id_type_1 = data
-
-            return version_id_type_1
-
-        version_id = _parse_version_id(d.pop("version_id", UNSET))
-
-        def _parse_version_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                version_name_type_0 = data
-
-                return version_name_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not (data is None):
-                raise TypeError(f"version_name: unexpected {type(data).__name__} value {data!r:.80}")
-            version_name_type_1 = data
-
-            return version_name_type_1
-
-        version_name = _parse_version_name(d.pop("version_name", UNSET))
+        version_name: None | str | Unset
+        _value = d.pop("version_name", UNSET)
+        if _value is UNSET or _value is None:
+            version_name = _value
+        elif isinstance(_value, str):
+            version_name = _value
+        else:
+            raise TypeError(f"version_name: unexpected {type(_value).__name__} value {_value!r:.80}")
 
         work_path = cls(
             type_=type_,
