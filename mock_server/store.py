@@ -15,16 +15,29 @@ Semantics, all filters combining with AND:
 Sorting is by ``sort_by`` then ``task_id``, both in ``order``; a missing or null sort value
 sorts before every present value (numbers before strings before anything else). Page ``offset`` of size ``limit`` is
 ``matches[offset*limit:(offset+1)*limit]``; ``count`` is ``len(matches)``.
+
+The sorted matches of the most recent queries are cached (filters and sort only, not the
+page), because walking a large store page by page would otherwise filter and sort the whole
+store once per page.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 Task = dict[str, Any]
+
+# Each entry holds one reference per match (8 bytes a task: under 1 MB at 100,000 tasks),
+# so a few dozen queries stay small next to the store itself.
+MATCH_CACHE_SIZE = 32
+# Fields that choose the page or trim the answer but not which tasks match or their order.
+_PAGE_FIELDS = frozenset({"limit", "offset", "return_result"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,24 @@ class ListQuery:
         """Build from validated parameters; names that are not list filters are ignored."""
         known = {name for name in cls.__dataclass_fields__}
         return cls(**{name: value for name, value in params.items() if name in known})
+
+
+def _cache_key(project: str, query: ListQuery) -> tuple[Hashable, ...]:
+    """What decides the sorted match list, in a form where equivalent queries are equal."""
+    parts: list[Hashable] = [project]
+    # Every field but the page ones, so that a filter added to ListQuery later is keyed too.
+    for spec in dataclasses.fields(query):
+        if spec.name in _PAGE_FIELDS:
+            continue
+        value = getattr(query, spec.name)
+        if spec.name == "version_id" and value is not None:
+            # Only membership is tested, so order and repeats do not matter; an empty list
+            # (matches nothing) stays distinct from None (no filter).
+            value = frozenset(value)
+        elif spec.name == "task_name" and value is not None:
+            value = value.casefold()
+        parts.append((spec.name, value))
+    return tuple(parts)
 
 
 def _sources(task: Task) -> list[Mapping[str, Any]]:
@@ -113,6 +144,12 @@ class TaskStore:
 
     projects: dict[str, list[Task]] = field(default_factory=dict)
     _by_id: dict[tuple[str, str], Task] = field(default_factory=dict, init=False, repr=False)
+    _matches: OrderedDict[tuple[Hashable, ...], list[Task]] = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False
+    )
+    # Guards the cache's bookkeeping only; uvicorn runs handlers on one loop, but in-process
+    # users (tests, benchmarks) may share a store between threads.
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for project, tasks in self.projects.items():
@@ -133,10 +170,38 @@ class TaskStore:
         task = self._by_id.get((project, task_id))
         return dict(task) if task is not None else None
 
-    def list(self, project: str, query: ListQuery) -> tuple[int, list[Task]]:
-        """(number of all matches, shallow copies of the tasks on the requested page)."""
+    def sorted_matches(self, project: str, query: ListQuery) -> list[Task]:
+        """Every task of ``project`` that ``query`` matches, in its order (shared: do not change)."""
+        key = _cache_key(project, query)
+        try:
+            hash(key)
+        except TypeError:
+            # A filter whose value is unhashable (a list-valued filter added to the spec
+            # later) is still answered, just not cached.
+            return self._sorted_matches_uncached(project, query)
+        with self._lock:
+            found = self._matches.get(key)
+            if found is not None:
+                self._matches.move_to_end(key)
+                return found
+        # Computed outside the lock: two threads asking the same new query both compute it,
+        # which is harmless, rather than one waiting on the other's whole-store sort.
+        found = self._sorted_matches_uncached(project, query)
+        with self._lock:
+            self._matches[key] = found
+            self._matches.move_to_end(key)
+            while len(self._matches) > MATCH_CACHE_SIZE:
+                self._matches.popitem(last=False)
+        return found
+
+    def _sorted_matches_uncached(self, project: str, query: ListQuery) -> list[Task]:
         found = [task for task in self.tasks(project) if matches(task, query)]
         found.sort(key=lambda task: _sort_key(task, query.sort_by), reverse=query.order == "desc")
+        return found
+
+    def list(self, project: str, query: ListQuery) -> tuple[int, list[Task]]:
+        """(number of all matches, shallow copies of the tasks on the requested page)."""
+        found = self.sorted_matches(project, query)
         start = query.offset * query.limit
         # Shallow copies suffice: answers only drop top-level keys, and deep copies were most
         # of the cost of a list call.
