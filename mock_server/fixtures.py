@@ -15,6 +15,7 @@ from typing import Any
 
 from jsonschema.exceptions import best_match
 
+from mock_server.schema_check import UnsupportedSchema, compile_check
 from mock_server.spec import Spec
 
 TASK_SCHEMA = "DescribeProcessorTaskResp"
@@ -28,6 +29,14 @@ def _refuse_constant(name: str) -> Any:
     # NaN and Infinity are not JSON; accepting them would make every answer that carries
     # the task unserialisable.
     raise FixtureError(f"{name} is not a JSON value")
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def load_fixture(path: Path, spec: Spec, default_project: str) -> tuple[str, list[dict[str, Any]]]:
@@ -54,20 +63,27 @@ def load_fixture(path: Path, spec: Spec, default_project: str) -> tuple[str, lis
     if not isinstance(data, list):
         raise FixtureError(f'fixture {path}: expected a list of tasks or {{"tasks": [...]}}')
     validator = spec.schema_validator(TASK_SCHEMA)
+    try:
+        conforms = compile_check(spec, {"$ref": f"#/components/schemas/{TASK_SCHEMA}"}, validator.format_checker)
+    except UnsupportedSchema:
+        conforms = validator.is_valid
+    # One encoding of the whole list is far cheaper than one per record; records are only
+    # encoded one by one when it fails, to name the first bad one.
+    all_encodable = _encodable(data)
     seen: dict[str, int] = {}
     for index, task in enumerate(data):
         task_id = task.get("task_id") if isinstance(task, dict) else None
         label = f"fixture {path}: record {index} (task_id {task_id!r})"
-        error = best_match(validator.iter_errors(task))
-        if error is not None:
-            raise FixtureError(f"{label} does not follow {TASK_SCHEMA} at {error.json_path}: {error.message}")
+        # The fast check only says yes or no; jsonschema, still the judge, explains a no.
+        if not conforms(task):
+            error = best_match(validator.iter_errors(task))
+            if error is not None:
+                raise FixtureError(f"{label} does not follow {TASK_SCHEMA} at {error.json_path}: {error.message}")
         if not isinstance(task_id, str):  # only if the spec stops requiring a string task_id
             raise FixtureError(f"{label} has no string task_id")
-        try:
-            json.dumps(task, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
+        if not all_encodable and not _encodable(task):
             # JSON allows escaped lone surrogates ("\ud800"), which no UTF-8 answer can carry.
-            raise FixtureError(f"{label} holds a string that is not valid Unicode (a lone surrogate)") from None
+            raise FixtureError(f"{label} holds a string that is not valid Unicode (a lone surrogate)")
         if task_id in seen:
             raise FixtureError(f"{label} repeats the task_id of record {seen[task_id]}")
         seen[task_id] = index
