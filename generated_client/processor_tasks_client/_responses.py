@@ -15,13 +15,15 @@ from typing import Any, TypeVar
 import httpx
 
 from . import errors
+from .retry import RetryPolicy, asend_with_retries, send_with_retries
 from .types import Response
 
 T = TypeVar("T")
 
 # Decoding a body into models fails with one of these when the shape is wrong: a missing
-# key, a list where an object belongs, a value of the wrong type or outside an enum.
-_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+# key, a list where an object belongs, a value of the wrong type or outside an enum;
+# RecursionError when the JSON nests deeper than Python's stack allows.
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
 
 
 def status_of(code: int) -> int:
@@ -36,24 +38,33 @@ def status_of(code: int) -> int:
         return code
 
 
-def send(client: httpx.Client, kwargs: dict[str, Any]) -> httpx.Response:
-    """Send a request, turning transport failures into the client's own exceptions."""
+def _undecodable(exc: httpx.DecodingError) -> errors.ResponseDecodeError:
+    # httpx could not undo the body's Content-Encoding: an answer, but not a readable one.
+    return errors.ResponseDecodeError(0, b"", f"body cannot be decoded ({exc})")
+
+
+def send(client: httpx.Client, kwargs: dict[str, Any], retry: RetryPolicy | None) -> httpx.Response:
+    """Send a request (with retries), turning transport failures into the client's own exceptions."""
     try:
-        return client.request(**kwargs)
+        return send_with_retries(lambda: client.request(**kwargs), kwargs["method"], retry)
     except httpx.TimeoutException as exc:
         raise errors.APITimeoutError(f"request timed out: {exc}") from exc
     except httpx.TransportError as exc:
         raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
+    except httpx.DecodingError as exc:
+        raise _undecodable(exc) from exc
 
 
-async def asend(client: httpx.AsyncClient, kwargs: dict[str, Any]) -> httpx.Response:
+async def asend(client: httpx.AsyncClient, kwargs: dict[str, Any], retry: RetryPolicy | None) -> httpx.Response:
     """Async counterpart of :func:`send`."""
     try:
-        return await client.request(**kwargs)
+        return await asend_with_retries(lambda: client.request(**kwargs), kwargs["method"], retry)
     except httpx.TimeoutException as exc:
         raise errors.APITimeoutError(f"request timed out: {exc}") from exc
     except httpx.TransportError as exc:
         raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
+    except httpx.DecodingError as exc:
+        raise _undecodable(exc) from exc
 
 
 def decode(response: httpx.Response, from_dict: Callable[[Mapping[str, Any]], T]) -> T:
@@ -61,7 +72,7 @@ def decode(response: httpx.Response, from_dict: Callable[[Mapping[str, Any]], T]
     request_id = response.headers.get("x-request-id")
     try:
         data = json.loads(response.content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise errors.ResponseDecodeError(
             response.status_code, response.content, f"not JSON ({exc})", request_id
         ) from exc

@@ -5,7 +5,9 @@ from typing import Any, Self
 import httpx
 from attrs import define, evolve, field
 
-from .retry import AsyncRetryTransport, RetryPolicy, RetryTransport
+from .auth import TokenAuth
+from .errors import ConfigurationError
+from .retry import RetryPolicy
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """Used when no timeout is given: a vendored client must never hang forever."""
@@ -38,7 +40,7 @@ class Client:
 
         ``follow_redirects``: Whether or not to follow redirects. Default value is False.
 
-        ``retry``: The RetryPolicy for connection errors, 429, 502, 503 and 504 (on by
+        ``retry``: The RetryPolicy for transport failures, 429, 502, 503 and 504 (on by
         default); ``None`` switches retries off.
 
         ``auth``: An ``httpx.Auth`` applied to every request, e.g. ``auth.AkSkAuth``.
@@ -47,7 +49,8 @@ class Client:
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
-    """Raise errors.UnexpectedStatus from the *_detailed calls for a status the contract does not document."""
+    """Raise from the *_detailed calls for a status the contract does not document (an error
+    status raises its own APIStatusError subclass, others errors.UnexpectedStatus)."""
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
@@ -59,6 +62,14 @@ class Client:
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
+
+    @property
+    def retry_policy(self) -> RetryPolicy | None:
+        """The RetryPolicy the endpoint functions apply, or None when retries are off."""
+        return self._retry
+
+    def _request_auth(self) -> httpx.Auth | None:
+        return self._auth
 
     def with_headers(self, headers: dict[str, str]) -> "Client":
         """Get a new client matching this one with additional headers"""
@@ -84,9 +95,6 @@ class Client:
             self._async_client.timeout = timeout
         return evolve(self, timeout=timeout)
 
-    def _request_headers(self) -> dict[str, str]:
-        return dict(self._headers)
-
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client
 
@@ -98,20 +106,15 @@ class Client:
     def get_httpx_client(self) -> httpx.Client:
         """Get the underlying httpx.Client, constructing a new one if not previously set"""
         if self._client is None:
-            args = dict(self._httpx_args)
-            transport: httpx.BaseTransport = args.pop("transport", None) or httpx.HTTPTransport(verify=self._verify_ssl)
-            if self._retry is not None:
-                transport = RetryTransport(transport, self._retry)
             self._client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._request_headers(),
+                headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=self._follow_redirects,
-                auth=self._auth,
-                transport=transport,
-                **args,
+                auth=self._request_auth(),
+                **self._httpx_args,
             )
         return self._client
 
@@ -135,22 +138,15 @@ class Client:
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
         if self._async_client is None:
-            args = dict(self._httpx_args)
-            transport: httpx.AsyncBaseTransport = args.pop("transport", None) or httpx.AsyncHTTPTransport(
-                verify=self._verify_ssl
-            )
-            if self._retry is not None:
-                transport = AsyncRetryTransport(transport, self._retry)
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._request_headers(),
+                headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=self._follow_redirects,
-                auth=self._auth,
-                transport=transport,
-                **args,
+                auth=self._request_auth(),
+                **self._httpx_args,
             )
         return self._async_client
 
@@ -173,7 +169,8 @@ class AuthenticatedClient:
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
-    """Raise errors.UnexpectedStatus from the *_detailed calls for a status the contract does not document."""
+    """Raise from the *_detailed calls for a status the contract does not document (an error
+    status raises its own APIStatusError subclass, others errors.UnexpectedStatus)."""
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
@@ -192,6 +189,20 @@ class AuthenticatedClient:
     """Text put before the token, separated by a space; this API expects none."""
     auth_header_name: str = field(default="X-Auth-Token", kw_only=True)
     """The header that carries the token."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.token and self._auth is not None:
+            raise ConfigurationError("give AuthenticatedClient a token or an auth, not both")
+
+    @property
+    def retry_policy(self) -> RetryPolicy | None:
+        """The RetryPolicy the endpoint functions apply, or None when retries are off."""
+        return self._retry
+
+    def _request_auth(self) -> httpx.Auth | None:
+        if self.token:
+            return TokenAuth(self.token, self.auth_header_name, self.prefix)
+        return self._auth
 
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
         """Get a new client matching this one with additional headers"""
@@ -217,12 +228,6 @@ class AuthenticatedClient:
             self._async_client.timeout = timeout
         return evolve(self, timeout=timeout)
 
-    def _request_headers(self) -> dict[str, str]:
-        headers = dict(self._headers)
-        if self.token:
-            headers[self.auth_header_name] = f"{self.prefix} {self.token}" if self.prefix else self.token
-        return headers
-
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client
 
@@ -234,20 +239,15 @@ class AuthenticatedClient:
     def get_httpx_client(self) -> httpx.Client:
         """Get the underlying httpx.Client, constructing a new one if not previously set"""
         if self._client is None:
-            args = dict(self._httpx_args)
-            transport: httpx.BaseTransport = args.pop("transport", None) or httpx.HTTPTransport(verify=self._verify_ssl)
-            if self._retry is not None:
-                transport = RetryTransport(transport, self._retry)
             self._client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._request_headers(),
+                headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=self._follow_redirects,
-                auth=self._auth,
-                transport=transport,
-                **args,
+                auth=self._request_auth(),
+                **self._httpx_args,
             )
         return self._client
 
@@ -271,22 +271,15 @@ class AuthenticatedClient:
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
         if self._async_client is None:
-            args = dict(self._httpx_args)
-            transport: httpx.AsyncBaseTransport = args.pop("transport", None) or httpx.AsyncHTTPTransport(
-                verify=self._verify_ssl
-            )
-            if self._retry is not None:
-                transport = AsyncRetryTransport(transport, self._retry)
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._request_headers(),
+                headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=self._follow_redirects,
-                auth=self._auth,
-                transport=transport,
-                **args,
+                auth=self._request_auth(),
+                **self._httpx_args,
             )
         return self._async_client
 

@@ -26,7 +26,10 @@ Hierarchy::
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "ServerError",
     "UnexpectedStatus",
     "error_for_status",
+    "parse_retry_after",
 ]
 
 # The provider's error-code appendix files "task does not exist" under HTTP 400, while
@@ -53,6 +57,23 @@ __all__ = [
 NOT_FOUND_ERROR_CODES = frozenset({"ModelArts.4700", "ModelArts.4612"})
 
 _EXCERPT = 200
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` value (delta-seconds or an HTTP date), if usable."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class ProcessorTasksError(Exception):
@@ -75,7 +96,8 @@ class ResponseDecodeError(ProcessorTasksError):
     """The server answered, but the body cannot be read as the contract describes.
 
     Attributes:
-        status_code: HTTP status of the answer.
+        status_code: HTTP status of the answer; 0 when httpx could not even undo the
+            body's Content-Encoding (the answer is then not available).
         content: The raw body, kept whole so that nothing is lost.
         reason: What was wrong (not JSON, a missing field, a value of the wrong type, ...).
         request_id: The ``X-Request-Id`` header of the answer, if any.
@@ -148,11 +170,10 @@ class RateLimitError(APIStatusError):
 
     @property
     def retry_after(self) -> float | None:
-        value = self.headers.get("retry-after") or self.headers.get("Retry-After")
-        try:
-            return float(value) if value is not None else None
-        except ValueError:
-            return None
+        for name, value in self.headers.items():
+            if name.lower() == "retry-after":
+                return parse_retry_after(value)
+        return None
 
 
 class ServerError(APIStatusError):

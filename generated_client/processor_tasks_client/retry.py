@@ -1,26 +1,35 @@
 # Copied from generator/runtime/retry.py by generator/regenerate.py. Do not edit here: edit the source.
-"""Retries for idempotent requests, as httpx transports.
+"""Retries for idempotent requests.
 
-The client wraps its transport in :class:`RetryTransport` (or the async twin) unless it is
-built with ``retry=None``. A request is retried on a connection error or timeout and on
-429, 502, 503 and 504, with exponential backoff and full jitter, honouring ``Retry-After``,
-and bounded both in attempts and in total time. Only idempotent methods are retried.
-Signing happens before the transport, so a retried request is resent byte for byte.
+The endpoint functions send each request through :func:`send_with_retries` (or the async
+twin) with the client's :class:`RetryPolicy`; ``retry=None`` on the client switches this
+off. A request is retried on a transport failure (refused, reset, dropped mid-body, timed
+out) and on 429, 502, 503 and 504, with exponential backoff and full jitter, honouring
+``Retry-After``, bounded both in attempts and in total time. Only idempotent methods are
+retried.
+
+Retrying here, around ``httpx.Client.request``, rather than in a transport wrapper means
+the whole body has been read when an attempt counts as done (a connection that drops
+mid-body is retried too), and httpx keeps its own transport set-up, proxies from the
+environment included.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 
 import anyio
 import httpx
 
-__all__ = ["AsyncRetryTransport", "RetryPolicy", "RetryTransport"]
+from .errors import parse_retry_after
+
+__all__ = ["RetryPolicy", "asend_with_retries", "send_with_retries"]
+
+# Transport errors that no retry can cure: the request itself is wrong.
+_NOT_TRANSIENT = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,8 @@ class RetryPolicy:
         max_attempts: Attempts in all, the first included; 1 means no retry.
         backoff_base: Upper bound of the first wait, in seconds; it doubles per retry.
         backoff_max: Cap of any single backoff wait, in seconds.
-        max_elapsed: No retry starts once this many seconds have passed since the first try.
+        max_elapsed: No retry starts if its wait would end more than this many seconds
+            after the first attempt began (the attempt itself is bounded by the timeout).
         max_retry_after: A longer ``Retry-After`` than this is not waited for; the answer
             is returned to the caller instead.
         statuses: Statuses that are retried.
@@ -54,26 +64,8 @@ class RetryPolicy:
         return ceiling * float(self.jitter())
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date), if usable."""
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
 class _Attempts:
-    """The retry decision, shared by the sync and async transports."""
+    """The retry decision, shared by the sync and async paths."""
 
     def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
         self._policy = policy
@@ -84,7 +76,7 @@ class _Attempts:
     def wait_after(self, response: httpx.Response | None) -> float | None:
         """Seconds to wait before the next try, or None to stop.
 
-        ``response`` is None when the attempt raised a transport error.
+        ``response`` is None when the attempt raised a transient transport error.
         """
         policy = self._policy
         if self.retries + 1 >= policy.max_attempts:
@@ -93,7 +85,7 @@ class _Attempts:
             return None
         wait = policy.backoff(self.retries + 1)
         if response is not None:
-            asked = _retry_after(response)
+            asked = parse_retry_after(response.headers.get("retry-after"))
             if asked is not None:
                 if asked > policy.max_retry_after:
                     return None
@@ -104,75 +96,59 @@ class _Attempts:
         return wait
 
 
-class RetryTransport(httpx.BaseTransport):
-    """Wraps a transport and retries what :class:`RetryPolicy` allows."""
+def send_with_retries(
+    attempt: Callable[[], httpx.Response],
+    method: str,
+    policy: RetryPolicy | None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> httpx.Response:
+    """Call ``attempt`` (one whole request, body read) until it succeeds or the policy says stop.
 
-    def __init__(
-        self,
-        transport: httpx.BaseTransport,
-        policy: RetryPolicy | None = None,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._transport = transport
-        self._policy = policy or RetryPolicy()
-        self._sleep = sleep
-        self._clock = clock
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method not in self._policy.methods:
-            return self._transport.handle_request(request)
-        attempts = _Attempts(self._policy, self._clock)
-        while True:
-            try:
-                response = self._transport.handle_request(request)
-            except httpx.TransportError:
-                wait = attempts.wait_after(None)
-                if wait is None:
-                    raise
-            else:
-                wait = attempts.wait_after(response)
-                if wait is None:
-                    return response
-                response.close()
-            self._sleep(wait)
-
-    def close(self) -> None:
-        self._transport.close()
+    The last answer is returned, or the last transport error raised.
+    """
+    if policy is None or method.upper() not in policy.methods:
+        return attempt()
+    attempts = _Attempts(policy, clock)
+    while True:
+        try:
+            response = attempt()
+        except _NOT_TRANSIENT:
+            raise
+        except httpx.TransportError:
+            wait = attempts.wait_after(None)
+            if wait is None:
+                raise
+        else:
+            wait = attempts.wait_after(response)
+            if wait is None:
+                return response
+        sleep(wait)
 
 
-class AsyncRetryTransport(httpx.AsyncBaseTransport):
-    """Async counterpart of :class:`RetryTransport`."""
-
-    def __init__(
-        self,
-        transport: httpx.AsyncBaseTransport,
-        policy: RetryPolicy | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._transport = transport
-        self._policy = policy or RetryPolicy()
-        self._clock = clock
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method not in self._policy.methods:
-            return await self._transport.handle_async_request(request)
-        attempts = _Attempts(self._policy, self._clock)
-        while True:
-            try:
-                response = await self._transport.handle_async_request(request)
-            except httpx.TransportError:
-                wait = attempts.wait_after(None)
-                if wait is None:
-                    raise
-            else:
-                wait = attempts.wait_after(response)
-                if wait is None:
-                    return response
-                await response.aclose()
-            await anyio.sleep(wait)
-
-    async def aclose(self) -> None:
-        await self._transport.aclose()
+async def asend_with_retries(
+    attempt: Callable[[], Awaitable[httpx.Response]],
+    method: str,
+    policy: RetryPolicy | None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> httpx.Response:
+    """Async counterpart of :func:`send_with_retries`."""
+    if policy is None or method.upper() not in policy.methods:
+        return await attempt()
+    attempts = _Attempts(policy, clock)
+    while True:
+        try:
+            response = await attempt()
+        except _NOT_TRANSIENT:
+            raise
+        except httpx.TransportError:
+            wait = attempts.wait_after(None)
+            if wait is None:
+                raise
+        else:
+            wait = attempts.wait_after(response)
+            if wait is None:
+                return response
+        await anyio.sleep(wait)

@@ -17,12 +17,15 @@ from urllib.parse import quote, unquote
 
 import httpx
 
+from .errors import ConfigurationError
+
 __all__ = [
     "ENV_ACCESS_KEY",
     "ENV_PROJECT_ID",
     "ENV_SECRET_KEY",
     "ENV_SECURITY_TOKEN",
     "AkSkAuth",
+    "TokenAuth",
     "canonical_query",
     "canonical_request",
     "canonical_uri",
@@ -90,7 +93,7 @@ class AkSkAuth(httpx.Auth):
 
     def __init__(self, access_key: str, secret_key: str, security_token: str | None = None) -> None:
         if not access_key or not secret_key:
-            raise ValueError("AkSkAuth needs both an access key and a secret key")
+            raise ConfigurationError("AkSkAuth needs both an access key and a secret key")
         self.access_key = access_key
         self._secret_key = secret_key
         self._security_token = security_token
@@ -101,7 +104,7 @@ class AkSkAuth(httpx.Auth):
         env = os.environ if environ is None else environ
         missing = [name for name in (ENV_ACCESS_KEY, ENV_SECRET_KEY) if not env.get(name)]
         if missing:
-            raise KeyError(f"set {' and '.join(missing)} to sign requests with AK/SK")
+            raise ConfigurationError(f"set {' and '.join(missing)} to sign requests with AK/SK")
         return cls(env[ENV_ACCESS_KEY], env[ENV_SECRET_KEY], env.get(ENV_SECURITY_TOKEN) or None)
 
     def __repr__(self) -> str:
@@ -119,7 +122,10 @@ class AkSkAuth(httpx.Auth):
             request.headers[SECURITY_TOKEN_HEADER] = self._security_token
         headers = {name: request.headers[name] for name in _SIGNED if name in request.headers}
         query = list(request.url.params.multi_items())
-        text, signed = canonical_request(request.method, request.url.path, query, headers, request.content)
+        # raw_path, not url.path: canonical_uri undoes the percent-encoding once, as the SDK
+        # does, and url.path has already been decoded (a task id "a%41" would become "aA").
+        path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
+        text, signed = canonical_request(request.method, path, query, headers, request.content)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         string_to_sign = f"{ALGORITHM}\n{request.headers[DATE_HEADER]}\n{digest}"
         signature = hmac.new(self._secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256)
@@ -129,4 +135,27 @@ class AkSkAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.sign(request)
+        yield request
+
+
+class TokenAuth(httpx.Auth):
+    """Sends an IAM token in a header of each request.
+
+    Set per request rather than as a default header of the httpx client, so that the token
+    is not part of the client's header map (which prints in full) and only travels with
+    the requests themselves.
+    """
+
+    def __init__(self, token: str, header: str = "X-Auth-Token", prefix: str = "") -> None:
+        self._token = token
+        self.header = header
+        self.prefix = prefix
+
+    def __repr__(self) -> str:
+        return f"TokenAuth(header={self.header!r}, token=***)"
+
+    __str__ = __repr__
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[self.header] = f"{self.prefix} {self._token}" if self.prefix else self._token
         yield request

@@ -8,6 +8,7 @@ whole stack (httpx transport, timeouts, retries) is exercised.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -23,6 +24,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json", "X-Request-Id": "req-1"})
     delay: float = 0.0
     drop: bool = False
+    truncate: bool = False  # announce more bytes than are sent, then close
 
 
 @dataclass
@@ -56,9 +58,13 @@ class StubServer:
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.body)))
+                self.send_header("Content-Length", str(len(answer.body) + (64 if answer.truncate else 0)))
                 self.end_headers()
                 self.wfile.write(answer.body)
+                if answer.truncate:
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
                 pass

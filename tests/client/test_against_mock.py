@@ -80,6 +80,9 @@ def test_aksk_client(mock_server_url: str) -> None:
         page = list_processor_tasks.sync(PROJECT, client=c, version_id=["a b", "c/d"], task_name="é ü")
         assert page.count == 0
         assert list_processor_tasks.sync(PROJECT, client=c, limit=5).tasks
+        # Percent signs in a path segment: client and mock must canonicalise it alike.
+        with pytest.raises(errors.NotFoundError):
+            describe_processor_task.sync(PROJECT, "a%41 100%/x", client=c)
     with AuthenticatedClient(base_url=mock_server_url, auth=AkSkAuth("MOCKAK", "WRONG")) as c:
         with pytest.raises(errors.AuthenticationError):
             list_processor_tasks.sync(PROJECT, client=c)
@@ -108,6 +111,17 @@ def test_facade_from_env(mock_server_url: str) -> None:
     signed = ProcessorTasks.from_env({**env, "PROCESSOR_TASKS_TOKEN": "", "HUAWEICLOUD_SDK_AK": "MOCKAK", "HUAWEICLOUD_SDK_SK": "MOCKSK"})
     assert signed.list_processor_tasks(limit=1).count == tasks.list_processor_tasks(limit=1).count
     assert "mock-token" not in repr(tasks)
+    with ProcessorTasks.from_env(env) as scoped:
+        assert scoped.list_processor_tasks(limit=1).tasks
+    assert scoped.client.get_httpx_client().is_closed
+
+
+async def test_async_facade_as_context_manager(mock_server_url: str) -> None:
+    env = {"PROCESSOR_TASKS_BASE_URL": mock_server_url, "HUAWEICLOUD_SDK_PROJECT_ID": PROJECT, "PROCESSOR_TASKS_TOKEN": "mock-token"}
+    async with ProcessorTasks.from_env(env) as tasks:
+        first = [t async for t in tasks.aiter_list_processor_tasks(limit=2)][0]
+        assert (await tasks.adescribe_processor_task(first.task_id)).task_id == first.task_id
+    assert tasks.client.get_async_httpx_client().is_closed
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
-from processor_tasks_client import AkSkAuth, AuthenticatedClient, Client
+from processor_tasks_client import AkSkAuth, AuthenticatedClient, Client, errors
 from processor_tasks_client.api.processor_tasks import describe_processor_task, list_processor_tasks
 from processor_tasks_client.auth import canonical_query, canonical_uri
 from processor_tasks_client.models import TaskStatus
@@ -109,7 +109,7 @@ def test_sdk_typed_values_give_the_same_signature() -> None:
     assert request.headers["Authorization"] == sdk_authorization(request, typed)
 
 
-@pytest.mark.parametrize("task_id", ["AcYfsdfhGyrWL5TtahH", "with space", "ü-é", "a~b.c_d-e"])
+@pytest.mark.parametrize("task_id", ["AcYfsdfhGyrWL5TtahH", "with space", "ü-é", "a~b.c_d-e", "a%41", "100%", "x%2Fy", "a/b"])
 def test_path_signatures_match_the_official_sdk(task_id: str) -> None:
     request = capture(AkSkAuth(AK, SK), lambda c: describe_processor_task.sync_detailed("PROJ", task_id, client=c))
     assert request.headers["Authorization"] == sdk_authorization(request, [])
@@ -142,18 +142,32 @@ def test_secrets_never_shown(caplog: pytest.LogCaptureFixture) -> None:
     auth = AkSkAuth("AK-VISIBLE", "SK-HIDDEN-123", security_token="TOKEN-HIDDEN-456")
     assert "SK-HIDDEN-123" not in repr(auth) and "SK-HIDDEN-123" not in str(auth)
     assert "TOKEN-HIDDEN-456" not in repr(auth)
-    client = AuthenticatedClient(base_url="http://127.0.0.1:9", token="TOKEN-HIDDEN-789", auth=auth)
-    assert "TOKEN-HIDDEN-789" not in repr(client) and "SK-HIDDEN-123" not in repr(client)
+    signed = AuthenticatedClient(base_url="http://127.0.0.1:9", auth=auth)
+    token_client = AuthenticatedClient(base_url="http://127.0.0.1:9", token="TOKEN-HIDDEN-789")
+    for client in (signed, token_client):
+        shown = repr(client) + str(client) + repr(client.get_httpx_client().headers) + repr(client.get_httpx_client().auth)
+        assert not {"SK-HIDDEN-123", "TOKEN-HIDDEN-456", "TOKEN-HIDDEN-789"} & set(shown.replace("'", " ").split())
+        assert "HIDDEN" not in shown
     with caplog.at_level(logging.DEBUG):
         capture(auth, lambda c: list_processor_tasks.sync_detailed("P", client=c))
+        transport = httpx.MockTransport(lambda request: httpx.Response(404, json={"error_code": "E", "error_msg": "m"}))
+        with AuthenticatedClient(base_url="http://x", token="TOKEN-HIDDEN-789", retry=None, httpx_args={"transport": transport}) as c:
+            with pytest.raises(errors.NotFoundError) as caught:
+                describe_processor_task.sync("P", "t", client=c)
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "SK-HIDDEN-123" not in logged and "TOKEN-HIDDEN-456" not in logged
+    assert caplog.records, "httpx logs each request at DEBUG/INFO; the test must see some records"
+    assert "HIDDEN" not in logged and "HIDDEN" not in str(caught.value) and "HIDDEN" not in repr(caught.value)
+
+
+def test_token_and_auth_together_are_refused() -> None:
+    with pytest.raises(errors.ConfigurationError):
+        AuthenticatedClient(base_url="http://x", token="t", auth=AkSkAuth("A", "S"))
 
 
 def test_from_env_reads_the_official_sdk_names() -> None:
     auth = AkSkAuth.from_env({"HUAWEICLOUD_SDK_AK": "A", "HUAWEICLOUD_SDK_SK": "S", "HUAWEICLOUD_SDK_SECURITY_TOKEN": "T"})
     assert auth.access_key == "A" and "security_token=***" in repr(auth)
-    with pytest.raises(KeyError, match="HUAWEICLOUD_SDK_SK"):
+    with pytest.raises(errors.ConfigurationError, match="HUAWEICLOUD_SDK_SK"):
         AkSkAuth.from_env({"HUAWEICLOUD_SDK_AK": "A"})
-    with pytest.raises(ValueError):
+    with pytest.raises(errors.ConfigurationError):
         AkSkAuth("", "S")

@@ -74,10 +74,29 @@ def test_non_standard_status_codes(stub: StubServer, client: AuthenticatedClient
 
 
 def test_raise_on_unexpected_status(stub: StubServer) -> None:
-    stub.reply(Answer(status=418, body=b"teapot"))
     with AuthenticatedClient(base_url=stub.base_url, token="t", retry=None, raise_on_unexpected_status=True) as c:
+        stub.reply(Answer(status=418, body=b"teapot"))
         with pytest.raises(errors.UnexpectedStatus):
             describe_processor_task.sync_detailed("proj", "t", client=c)
+        stub.reply(Answer(status=500, body=b'{"error_code": "X.1", "error_msg": "boom"}'))
+        with pytest.raises(errors.ServerError) as caught:
+            describe_processor_task.sync_detailed("proj", "t", client=c)
+        assert caught.value.error_code == "X.1"
+        stub.reply(Answer(status=299, body=b"odd"))
+        with pytest.raises(errors.UnexpectedStatus):
+            describe_processor_task.sync_detailed("proj", "t", client=c)
+
+
+def test_body_whose_content_encoding_cannot_be_undone(stub: StubServer, client: AuthenticatedClient) -> None:
+    stub.reply(Answer(body=b"this is not gzip", headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}))
+    with pytest.raises(errors.ResponseDecodeError, match="cannot be decoded"):
+        describe_processor_task.sync("proj", "t", client=client)
+
+
+def test_retry_after_as_http_date() -> None:
+    error = errors.error_for_status(429, b"", {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    assert isinstance(error, errors.RateLimitError) and error.retry_after == 0.0
+    assert errors.error_for_status(429, b"", {"retry-after": "nan"}).retry_after is None
 
 
 MALFORMED = {
@@ -101,6 +120,8 @@ MALFORMED = {
     "inputs-not-a-list": json.dumps({"count": 1, "tasks": [{"task_id": "a", "inputs": {"type": "OBS"}}]}).encode(),
     "operator-params-wrong": json.dumps({"count": 1, "tasks": [{"task_id": "a", "template": {"operator_params": [3]}}]}).encode(),
     "params-not-an-object": json.dumps({"count": 1, "tasks": [{"task_id": "a", "template": {"operator_params": [{"params": [1]}]}}]}).encode(),
+    "nested-too-deep": b"[" * 100_000,
+    "object-nested-too-deep": b'{"count": 1, "tasks": ' + b"[" * 100_000,
 }
 
 

@@ -38,6 +38,27 @@ class ProcessorTasks:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(project_id={self.project_id!r}, client={self.client!r})"
 
+    def close(self) -> None:
+        """Close the client's connection pool (sync side)."""
+        self.client.get_httpx_client().close()
+
+    async def aclose(self) -> None:
+        """Close the client's connection pool (async side). An async client is bound to the
+        event loop it was first used in: close it before that loop ends."""
+        await self.client.get_async_httpx_client().aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.aclose()
+
     def list_processor_tasks(
         self,
         *,

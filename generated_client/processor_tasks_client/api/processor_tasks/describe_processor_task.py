@@ -46,6 +46,9 @@ def _parse_response(
     if response.status_code == 503:
         return decode_error(response, ErrorResponse.from_dict)
     if client.raise_on_unexpected_status:
+        # An undocumented error status still raises its own class (ServerError for 500 ...).
+        if response.status_code >= 400:
+            raise errors.error_for_status(response.status_code, response.content, response.headers)
         raise errors.UnexpectedStatus(
             response.status_code,
             request_id=response.headers.get("x-request-id"),
@@ -85,7 +88,8 @@ def sync_detailed(
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
-        errors.UnexpectedStatus: An undocumented status while Client.raise_on_unexpected_status is set.
+        errors.APIStatusError: An undocumented status while Client.raise_on_unexpected_status is set
+            (UnexpectedStatus, or the class of its error family).
         errors.APITimeoutError: The request took longer than the client's timeout.
         errors.APIConnectionError: No HTTP answer was received.
 
@@ -98,7 +102,7 @@ def sync_detailed(
         project_id=project_id,
         task_id=task_id,
     )
-    response = send(client.get_httpx_client(), kwargs)
+    response = send(client.get_httpx_client(), kwargs, client.retry_policy)
     return _build_response(client=client, response=response)
 
 
@@ -160,7 +164,8 @@ async def asyncio_detailed(
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
-        errors.UnexpectedStatus: An undocumented status while Client.raise_on_unexpected_status is set.
+        errors.APIStatusError: An undocumented status while Client.raise_on_unexpected_status is set
+            (UnexpectedStatus, or the class of its error family).
         errors.APITimeoutError: The request took longer than the client's timeout.
         errors.APIConnectionError: No HTTP answer was received.
 
@@ -173,7 +178,7 @@ async def asyncio_detailed(
         project_id=project_id,
         task_id=task_id,
     )
-    response = await asend(client.get_async_httpx_client(), kwargs)
+    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy)
     return _build_response(client=client, response=response)
 
 

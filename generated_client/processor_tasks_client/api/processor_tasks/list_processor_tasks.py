@@ -121,6 +121,9 @@ def _parse_response(
     if response.status_code == 503:
         return decode_error(response, ErrorResponse.from_dict)
     if client.raise_on_unexpected_status:
+        # An undocumented error status still raises its own class (ServerError for 500 ...).
+        if response.status_code >= 400:
+            raise errors.error_for_status(response.status_code, response.content, response.headers)
         raise errors.UnexpectedStatus(
             response.status_code,
             request_id=response.headers.get("x-request-id"),
@@ -198,7 +201,8 @@ def sync_detailed(
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
-        errors.UnexpectedStatus: An undocumented status while Client.raise_on_unexpected_status is set.
+        errors.APIStatusError: An undocumented status while Client.raise_on_unexpected_status is set
+            (UnexpectedStatus, or the class of its error family).
         errors.APITimeoutError: The request took longer than the client's timeout.
         errors.APIConnectionError: No HTTP answer was received.
 
@@ -223,7 +227,7 @@ def sync_detailed(
         version_id=version_id,
         workspace_id=workspace_id,
     )
-    response = send(client.get_httpx_client(), kwargs)
+    response = send(client.get_httpx_client(), kwargs, client.retry_policy)
     return _build_response(client=client, response=response)
 
 
@@ -373,7 +377,8 @@ async def asyncio_detailed(
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
-        errors.UnexpectedStatus: An undocumented status while Client.raise_on_unexpected_status is set.
+        errors.APIStatusError: An undocumented status while Client.raise_on_unexpected_status is set
+            (UnexpectedStatus, or the class of its error family).
         errors.APITimeoutError: The request took longer than the client's timeout.
         errors.APIConnectionError: No HTTP answer was received.
 
@@ -398,7 +403,7 @@ async def asyncio_detailed(
         version_id=version_id,
         workspace_id=workspace_id,
     )
-    response = await asend(client.get_async_httpx_client(), kwargs)
+    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy)
     return _build_response(client=client, response=response)
 
 
