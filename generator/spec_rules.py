@@ -233,6 +233,12 @@ def check_pagination(spec: Mapping[str, Any]) -> Iterator[Finding]:
         for key in ("limit-param", "page-param"):
             if paging.get(key) not in names:
                 yield Finding(spot, f"{key} {paging.get(key)!r} is not a parameter of the operation")
+        # The generator renders these values into a template: strings, and an integer page.
+        for key in ("items", "total", "limit-param", "page-param"):
+            if not isinstance(paging.get(key), str):
+                yield Finding(spot, f"{key} must be a string, got {paging.get(key)!r}")
+        if not isinstance(paging.get("first-page"), int) or isinstance(paging.get("first-page"), bool):
+            yield Finding(spot, f"first-page must be an integer, got {paging.get('first-page')!r}")
         if paging.get("style") != "page-index":
             yield Finding(spot, f"unsupported style {paging.get('style')!r} (the generator knows 'page-index')")
         ok = [c for c in op.get("responses", {}) if str(c).startswith("2")]

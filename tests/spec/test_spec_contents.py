@@ -145,7 +145,7 @@ def test_pagination_extension(spec: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "topic",
-    ["bare task", '"xxx"', "ai_project", "filtering", "ModelArts.4700", "source_type"],
+    ["bare task", '"xxx"', "ai_project", "filtering", "ModelArts.4700", "source_type", "`data_source` or `inputs`"],
 )
 def test_each_contradiction_is_resolved_in_the_description(spec: dict[str, Any], topic: str) -> None:
     assert topic in spec["info"]["description"]

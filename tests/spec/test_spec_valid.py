@@ -67,6 +67,9 @@ def _mutations() -> list[tuple[str, Any, str]]:
     def paging_names_unknown_parameter(s: dict[str, Any]) -> None:
         node(s, *LIST)["x-pagination"]["page-param"] = "page"
 
+    def paging_first_page_not_an_integer(s: dict[str, Any]) -> None:
+        node(s, *LIST)["x-pagination"]["first-page"] = None
+
     def two_success_responses(s: dict[str, Any]) -> None:
         node(s, *LIST)["responses"]["201"] = node(s, *LIST)["responses"]["200"]
 
@@ -82,6 +85,7 @@ def _mutations() -> list[tuple[str, Any, str]]:
         ("bad_parameter_example", bad_parameter_example, "parameters/0/example"),
         ("bad_shared_example", bad_shared_example, "/components/responses/BadRequest"),
         ("paging_names_unknown_parameter", paging_names_unknown_parameter, "x-pagination"),
+        ("paging_first_page_not_an_integer", paging_first_page_not_an_integer, "first-page must be an integer"),
         ("two_success_responses", two_success_responses, "exactly one 2xx"),
         ("operation_without_summary", operation_without_summary, "no summary"),
     ]

@@ -35,9 +35,11 @@ class DescribeProcessorTaskResp:
     duration_seconds: int | None | Unset = UNSET
     """ How long the task ran, in seconds. """
     data_source: None | ProcessorDataSource | Unset = UNSET
-    """ The task's input, on tasks that have one input rather than `inputs`. """
+    """ The task's input. The provider's tables say a task has this or `inputs`; its
+    example has both, so either, both or neither may be present (resolution 7).
+     """
     inputs: list[ProcessorDataSource] | None | Unset = UNSET
-    """ The task's input channels; a task carries this list or `data_source`. """
+    """ The task's input channels; may be present together with `data_source` (resolution 7). """
     is_current: bool | None | Unset = UNSET
     """ Whether this is the newest task of its type on its dataset version. """
     result: Any | Unset = UNSET
