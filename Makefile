@@ -39,7 +39,7 @@ test: $(STAMP) node_modules ## Run every test (spec, generator drift, client, mo
 contract: $(STAMP) ## Run the schemathesis contract suite alone (JUnit report in reports/)
 	$(PY) -m pytest tests/contract --junitxml=reports/contract-junit.xml
 
-mock: $(STAMP) ## Serve the mock server on 127.0.0.1:$(PORT)
+mock: $(STAMP) ## Serve the mock server on 127.0.0.1 (port: PORT=8080)
 	PORT=$(PORT) $(PY) -m mock_server
 
 bench: $(STAMP) ## Run the benchmarks and print the ratio table
