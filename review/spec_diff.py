@@ -30,6 +30,20 @@ is open when the field's `anyOf` also admits a plain value of the enum's type).
 Names the generated client exposes: a removed operation, a changed operationId (the
 generated method's name) and a removed component schema (a generated model class) break.
 
+Security: a removed security requirement alternative (top-level or an operation's own
+`security`; an alternative is one object of the list, its schemes and scopes together)
+breaks the clients that authenticate that way, unless anonymous access (`{}`) is now
+allowed; a removed security scheme or a changed `type`, `in`, `name`, `scheme`,
+`openIdConnectUrl` or OAuth flow breaks too. A new alternative or scheme does not.
+
+Paging: the operation extension `x-pagination` is what the generated client's paging
+helpers are built from, so any change to it other than its `description` (style, items,
+total, limit-param, page-param, first-page, ...) or its removal breaks; adding it to an
+operation that had none does not.
+
+Servers: a changed, removed or added server URL (or a server variable's default or enum)
+is listed as informational, not breaking: clients configure their base URL.
+
 A breaking change is acknowledged by a line `Breaking: <change id>` in the section of
 openapi/CHANGELOG.md headed with the working tree's `info.version` (`## 1.1.0`), and
 acknowledged breaking changes need a major version bump over the base.
@@ -82,6 +96,7 @@ class Change:
     location: str
     breaking: bool
     detail: str
+    informational: bool = False  # not breaking, but a reviewer should look (servers)
 
     @property
     def id(self) -> str:
@@ -92,8 +107,8 @@ class Change:
 class Report:
     changes: list[Change] = field(default_factory=list)
 
-    def add(self, rule: str, location: str, breaking: bool, detail: str) -> None:
-        self.changes.append(Change(rule, location, breaking, detail))
+    def add(self, rule: str, location: str, breaking: bool, detail: str, informational: bool = False) -> None:
+        self.changes.append(Change(rule, location, breaking, detail, informational))
 
     @property
     def breaking(self) -> list[Change]:
@@ -451,6 +466,143 @@ def compare_request_bodies(old: Spec, new: Spec, op: str, a: JSON, b: JSON, repo
                         f"{op} body {media} #", report)
 
 
+# --- security, paging, servers ---------------------------------------------------------
+
+Alternative = frozenset[tuple[str, tuple[str, ...]]]
+# Keys of a security scheme that only document it.
+SCHEME_DOC_KEYS = {"description", "bearerFormat"}
+# Keys of `x-pagination` that only document it.
+PAGINATION_DOC_KEYS = {"description"}
+
+
+def _alternatives(requirements: JSON) -> dict[Alternative, str]:
+    """Each alternative of a `security` list (schemes with their scopes) -> its printed name.
+
+    No requirement at all (`security: []`) admits anonymous clients, as `{}` does.
+    """
+    if not isinstance(requirements, list) or not requirements:
+        requirements = [{}]
+    alternatives: dict[Alternative, str] = {}
+    for requirement in requirements:
+        if not isinstance(requirement, Mapping):
+            continue
+        key: Alternative = frozenset(
+            (str(name), tuple(sorted(str(s) for s in (scopes or [])))) for name, scopes in requirement.items()
+        )
+        names = [f"{name}[{','.join(scopes)}]" if scopes else name for name, scopes in sorted(key)]
+        alternatives[key] = "+".join(names) if names else "{}"
+    return alternatives
+
+
+def compare_security(a: JSON, b: JSON, where: str, report: Report) -> None:
+    old_alts, new_alts = _alternatives(a), _alternatives(b)
+    anonymous_now = frozenset() in new_alts
+    for key in sorted(set(old_alts) - set(new_alts), key=lambda k: old_alts[k]):
+        report.add("security-requirement-removed", f"{where} {old_alts[key]}", not anonymous_now,
+                   "anonymous access is now allowed" if anonymous_now
+                   else "clients authenticating this way are refused")
+    for key in sorted(set(new_alts) - set(old_alts), key=lambda k: new_alts[k]):
+        report.add("security-requirement-added", f"{where} {new_alts[key]}", False,
+                   "anonymous access is now allowed" if not key else "new way to authenticate")
+
+
+def _flows_changes(a: JSON, b: JSON, where: str, report: Report) -> None:
+    flows_a = a if isinstance(a, Mapping) else {}
+    flows_b = b if isinstance(b, Mapping) else {}
+    for flow in sorted(set(flows_a) - set(flows_b)):
+        report.add("security-scheme-changed", f"{where} flows.{flow}", True, "OAuth flow removed")
+    for flow in sorted(set(flows_b) - set(flows_a)):
+        report.add("security-scheme-flow-added", f"{where} flows.{flow}", False, "new OAuth flow")
+    for flow in sorted(set(flows_a) & set(flows_b)):
+        fa, fb = flows_a[flow] or {}, flows_b[flow] or {}
+        for key in sorted((set(fa) | set(fb)) - {"scopes"}):
+            if fa.get(key) != fb.get(key):
+                report.add("security-scheme-changed", f"{where} flows.{flow}.{key}", True,
+                           f"{fa.get(key)!r} -> {fb.get(key)!r}")
+        scopes_a, scopes_b = set(fa.get("scopes") or {}), set(fb.get("scopes") or {})
+        for scope in sorted(scopes_a - scopes_b):
+            report.add("security-scheme-changed", f"{where} flows.{flow}.scopes.{scope}", True, "scope removed")
+        for scope in sorted(scopes_b - scopes_a):
+            report.add("security-scheme-scope-added", f"{where} flows.{flow}.scopes.{scope}", False, "new scope")
+
+
+def compare_security_schemes(old: Spec, new: Spec, report: Report) -> None:
+    a = dict((old.document.get("components") or {}).get("securitySchemes") or {})
+    b = dict((new.document.get("components") or {}).get("securitySchemes") or {})
+    for name in sorted(set(a) - set(b)):
+        report.add("security-scheme-removed", f"#/components/securitySchemes/{name}", True,
+                   "clients authenticating this way are refused")
+    for name in sorted(set(b) - set(a)):
+        report.add("security-scheme-added", f"#/components/securitySchemes/{name}", False, "new scheme")
+    for name in sorted(set(a) & set(b)):
+        sa, sb = old.resolve(a[name]), new.resolve(b[name])
+        where = f"#/components/securitySchemes/{name}"
+        for key in sorted((set(sa) | set(sb)) - SCHEME_DOC_KEYS - {"flows"}):
+            if key.startswith("x-"):
+                continue
+            if sa.get(key) != sb.get(key):
+                report.add("security-scheme-changed", f"{where} {key}", True,
+                           f"{sa.get(key)!r} -> {sb.get(key)!r} (existing clients still send credentials the old way)")
+        _flows_changes(sa.get("flows"), sb.get("flows"), where, report)
+
+
+def compare_pagination(a: JSON, b: JSON, op: str, report: Report) -> None:
+    if a is None and b is None:
+        return
+    if b is None:
+        report.add("pagination-removed", op, True, "the generated paging helpers are built from x-pagination")
+        return
+    if a is None:
+        report.add("pagination-added", op, False, "new paging helpers")
+        return
+    pa = a if isinstance(a, Mapping) else {"": a}
+    pb = b if isinstance(b, Mapping) else {"": b}
+    for key in sorted((set(pa) | set(pb)) - PAGINATION_DOC_KEYS):
+        if pa.get(key) != pb.get(key):
+            report.add("pagination-changed", f"{op} x-pagination.{key}".rstrip("."), True,
+                       f"{pa.get(key)!r} -> {pb.get(key)!r} (the paging helpers would walk differently)")
+
+
+def _server_url(server: JSON) -> str:
+    return str(server.get("url", "")) if isinstance(server, Mapping) else str(server)
+
+
+def _server_variables(server: JSON) -> dict[str, tuple[JSON, JSON]]:
+    variables = server.get("variables") if isinstance(server, Mapping) else None
+    return {str(name): (var.get("default"), var.get("enum")) if isinstance(var, Mapping) else (var, None)
+            for name, var in (variables or {}).items()}
+
+
+def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
+    """Server changes are informational: clients configure their base URL themselves."""
+    servers_a = [s for s in a or [] if _server_url(s)] if isinstance(a, list) else []
+    servers_b = [s for s in b or [] if _server_url(s)] if isinstance(b, list) else []
+    urls_a, urls_b = [_server_url(s) for s in servers_a], [_server_url(s) for s in servers_b]
+    gone = [u for u in urls_a if u not in urls_b]
+    new = [u for u in urls_b if u not in urls_a]
+    # A URL replaced in place is a change; the rest are removals and additions.
+    for old_url, new_url in zip(gone, new):
+        report.add("server-url-changed", f"{where} {old_url}", False,
+                   f"-> {new_url}; clients configure their base URL", informational=True)
+    for url in gone[len(new):]:
+        report.add("server-removed", f"{where} {url}", False,
+                   "clients configure their base URL; check the documented one", informational=True)
+    for url in new[len(gone):]:
+        report.add("server-added", f"{where} {url}", False, "new server", informational=True)
+    for server_a in servers_a:
+        url = _server_url(server_a)
+        if url not in urls_b:
+            continue
+        vars_a, vars_b = _server_variables(server_a), _server_variables(servers_b[urls_b.index(url)])
+        for name in sorted(set(vars_a) | set(vars_b)):
+            before, after = vars_a.get(name, (None, None)), vars_b.get(name, (None, None))
+            for label, value_a, value_b in (("default", before[0], after[0]), ("enum", before[1], after[1])):
+                if value_a != value_b:
+                    report.add("server-variable-changed", f"{where} {url} {{{name}}} {label}", False,
+                               f"{value_a!r} -> {value_b!r}; clients configure their base URL",
+                               informational=True)
+
+
 def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> Report:
     old, new = Spec(old_document), Spec(new_document)
     report = Report()
@@ -467,6 +619,9 @@ def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> 
         report.add("operation-removed", f"{key[0]} {a_ops[key][0]}", True, "operation removed")
     for key in sorted(set(b_ops) - set(a_ops)):
         report.add("operation-added", f"{key[0]} {b_ops[key][0]}", False, "new operation")
+    compare_servers(old_document.get("servers"), new_document.get("servers"), "#/servers", report)
+    compare_security(old_document.get("security"), new_document.get("security"), "#/security", report)
+    compare_security_schemes(old, new, report)
     for key in sorted(set(a_ops) & set(b_ops)):
         (path_a, item_a, op_a), (path_b, item_b, op_b) = a_ops[key], b_ops[key]
         op = f"{key[0]} {path_b}"
@@ -476,6 +631,19 @@ def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> 
         compare_parameters(old, new, op, _parameters(old, item_a, op_a), _parameters(new, item_b, op_b), report)
         compare_request_bodies(old, new, op, op_a.get("requestBody"), op_b.get("requestBody"), report)
         compare_responses(old, new, op, op_a.get("responses") or {}, op_b.get("responses") or {}, report)
+        compare_pagination(op_a.get("x-pagination"), op_b.get("x-pagination"), op, report)
+        # An operation's own `security` replaces the top-level one; when neither version has
+        # its own, the top-level comparison above covers it.
+        if "security" in op_a or "security" in op_b:
+            compare_security(op_a.get("security", old_document.get("security")),
+                             op_b.get("security", new_document.get("security")), f"{op} security", report)
+        # Servers of an operation or its path item replace the top-level ones.
+        servers_a = op_a.get("servers", item_a.get("servers"))
+        servers_b = op_b.get("servers", item_b.get("servers"))
+        if servers_a is not None or servers_b is not None:
+            compare_servers(servers_a if servers_a is not None else old_document.get("servers"),
+                            servers_b if servers_b is not None else new_document.get("servers"),
+                            f"{op} servers", report)
     return report
 
 
@@ -528,10 +696,10 @@ def run(old_document: JSON, new_document: JSON, changelog: str, base_label: str)
         if change.breaking:
             mark = "BREAKING (acknowledged)" if change.id in acks else "BREAKING"
         else:
-            mark = "ok"
+            mark = "INFO (not breaking)" if change.informational else "ok"
         lines.append(f"  {mark:<24} {change.id}  [{change.detail}]")
     if not report.changes:
-        lines.append("  no changes to operations, parameters or schemas")
+        lines.append("  no changes to operations, parameters, schemas, security, paging or servers")
     problems = list(version_problems(old_version, new_version, bool(report.breaking)))
     lines.extend(f"  VERSION {p}" for p in problems)
     status = 1 if unacknowledged or problems else 0

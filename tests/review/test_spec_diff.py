@@ -3,6 +3,7 @@ against itself, the changelog acknowledgement and the version-bump rule."""
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,22 @@ CASES: dict[str, tuple[set[str], bool]] = {
     "response-header-removed": ({"response-header-removed"}, True),
     "component-schema-removed": ({"component-schema-removed"}, True),
     "component-schema-added": ({"component-schema-added"}, False),
+    # Security: a removed alternative or scheme, or a scheme sent differently, locks clients out.
+    "security-requirement-removed": ({"security-requirement-removed"}, True),
+    "operation-security-requirement-removed": ({"security-requirement-removed"}, True),
+    "security-requirement-added": ({"security-requirement-added", "security-scheme-added"}, False),
+    "security-scheme-removed": ({"security-scheme-removed", "security-requirement-removed"}, True),
+    "security-scheme-changed": ({"security-scheme-changed"}, True),
+    "security-scheme-type-changed": ({"security-scheme-changed"}, True),
+    # x-pagination drives the generated paging helpers (pagination-added: see below).
+    "pagination-first-page-changed": ({"pagination-changed"}, True),
+    "pagination-style-changed": ({"pagination-changed"}, True),
+    "pagination-removed": ({"pagination-removed"}, True),
+    # Servers are informational: clients configure their base URL.
+    "server-url-changed": ({"server-url-changed"}, False),
+    "server-removed": ({"server-removed"}, False),
+    "server-variable-changed": ({"server-variable-changed"}, False),
+    # Descriptions of parameters, servers, security schemes and x-pagination.
     "description-only": (set(), False),
 }
 
@@ -65,6 +82,84 @@ def test_fixture_pair(name: str) -> None:
     report = diff(load(FIXTURES / "base.yaml"), load(FIXTURES / f"{name}.yaml"))
     assert {c.rule for c in report.changes} == rules, [c.id for c in report.changes]
     assert bool(report.breaking) is breaking, [(c.id, c.breaking) for c in report.changes]
+
+
+def test_pagination_added_to_an_operation_without_it_is_not_breaking() -> None:
+    report = diff(load(FIXTURES / "pagination-removed.yaml"), load(FIXTURES / "base.yaml"))
+    assert [(c.rule, c.breaking) for c in report.changes] == [("pagination-added", False)]
+
+
+@pytest.mark.parametrize("key", ["style", "items", "total", "limit-param", "page-param", "first-page"])
+def test_any_change_to_a_pagination_key_is_breaking(key: str) -> None:
+    old = load(FIXTURES / "base.yaml")
+    for new_value in ("changed", None):
+        new = copy.deepcopy(old)
+        paging = new["paths"]["/v1/{project_id}/things"]["get"]["x-pagination"]
+        if new_value is None:
+            del paging[key]
+        else:
+            paging[key] = new_value
+        report = diff(old, new)
+        assert [(c.id, c.breaking) for c in report.changes] == [
+            (f"pagination-changed GET /v1/{{project_id}}/things x-pagination.{key}", True)
+        ]
+
+
+def test_security_ids_name_the_alternative() -> None:
+    old = load(FIXTURES / "base.yaml")
+    top = diff(old, load(FIXTURES / "security-requirement-removed.yaml"))
+    assert [c.id for c in top.changes] == ["security-requirement-removed #/security AkSkSignature"]
+    own = diff(old, load(FIXTURES / "operation-security-requirement-removed.yaml"))
+    assert [c.id for c in own.changes] == [
+        "security-requirement-removed GET /v1/{project_id}/things security AkSkSignature"
+    ]
+    changed = diff(old, load(FIXTURES / "security-scheme-changed.yaml"))
+    assert sorted(c.id for c in changed.changes) == [
+        "security-scheme-changed #/components/securitySchemes/AuthToken in",
+        "security-scheme-changed #/components/securitySchemes/AuthToken name",
+    ]
+
+
+def test_allowing_anonymous_access_is_not_breaking() -> None:
+    old = load(FIXTURES / "base.yaml")
+    new = copy.deepcopy(old)
+    new["security"].append({})
+    new["paths"]["/v1/{project_id}/things"]["get"]["security"] = []
+    report = diff(old, new)
+    assert report.changes and not report.breaking, [(c.id, c.breaking) for c in report.changes]
+
+
+def test_server_changes_are_listed_as_informational() -> None:
+    old = load(FIXTURES / "base.yaml")
+    for name, change_id in [
+        ("server-url-changed", "server-url-changed #/servers https://things.{region}.example.com"),
+        ("server-removed", "server-removed #/servers http://127.0.0.1:8080"),
+        ("server-variable-changed", "server-variable-changed #/servers https://things.{region}.example.com"
+                                    " {region} default"),
+    ]:
+        status, text = run(old, load(FIXTURES / f"{name}.yaml"), "", "base")
+        assert status == 0, text
+        assert f"INFO (not breaking)      {change_id}  [" in text, text
+        assert "1 change(s), 0 breaking" in text
+
+
+def test_current_spec_security_paging_and_servers_are_checked() -> None:
+    spec = load(SPEC)
+    list_op = spec["paths"]["/v2/{project_id}/processor-tasks"]["get"]
+    assert "x-pagination" in list_op and {"AkSkSignature": []} in spec["security"]
+
+    no_aksk = copy.deepcopy(spec)
+    no_aksk["security"].remove({"AkSkSignature": []})
+    assert [c.id for c in diff(spec, no_aksk).breaking] == ["security-requirement-removed #/security AkSkSignature"]
+
+    paging = copy.deepcopy(spec)
+    paging["paths"]["/v2/{project_id}/processor-tasks"]["get"]["x-pagination"]["first-page"] = 1
+    assert [c.rule for c in diff(spec, paging).breaking] == ["pagination-changed"]
+
+    moved = copy.deepcopy(spec)
+    moved["servers"][0]["url"] = "https://modelarts.{region}.example.com"
+    report = diff(spec, moved)
+    assert [(c.rule, c.breaking, c.informational) for c in report.changes] == [("server-url-changed", False, True)]
 
 
 def test_current_spec_against_itself_reports_nothing() -> None:
