@@ -8,7 +8,8 @@ and the error behaviour lives (and is tested) in one place.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -38,33 +39,30 @@ def status_of(code: int) -> int:
         return code
 
 
-def _undecodable(exc: httpx.DecodingError) -> errors.ResponseDecodeError:
-    # httpx could not undo the body's Content-Encoding: an answer, but not a readable one.
-    return errors.ResponseDecodeError(0, b"", f"body cannot be decoded ({exc})")
+@contextmanager
+def _client_errors() -> Iterator[None]:
+    """Turn httpx's failures into the client's own exceptions (shared by send and asend)."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise errors.APITimeoutError(f"request timed out: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
+    except httpx.DecodingError as exc:
+        # httpx could not undo the body's Content-Encoding: an answer, but not a readable one.
+        raise errors.ResponseDecodeError(0, b"", f"body cannot be decoded ({exc})") from exc
 
 
 def send(client: httpx.Client, kwargs: dict[str, Any], retry: RetryPolicy | None) -> httpx.Response:
     """Send a request (with retries), turning transport failures into the client's own exceptions."""
-    try:
+    with _client_errors():
         return send_with_retries(lambda: client.request(**kwargs), kwargs["method"], retry)
-    except httpx.TimeoutException as exc:
-        raise errors.APITimeoutError(f"request timed out: {exc}") from exc
-    except httpx.TransportError as exc:
-        raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
-    except httpx.DecodingError as exc:
-        raise _undecodable(exc) from exc
 
 
 async def asend(client: httpx.AsyncClient, kwargs: dict[str, Any], retry: RetryPolicy | None) -> httpx.Response:
     """Async counterpart of :func:`send`."""
-    try:
+    with _client_errors():
         return await asend_with_retries(lambda: client.request(**kwargs), kwargs["method"], retry)
-    except httpx.TimeoutException as exc:
-        raise errors.APITimeoutError(f"request timed out: {exc}") from exc
-    except httpx.TransportError as exc:
-        raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
-    except httpx.DecodingError as exc:
-        raise _undecodable(exc) from exc
 
 
 def decode(response: httpx.Response, from_dict: Callable[[Mapping[str, Any]], T]) -> T:
