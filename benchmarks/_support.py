@@ -126,7 +126,7 @@ def realistic_tasks(count: int, *, workspace: str | None = None) -> list[dict[st
     ``workspace`` puts every task in that workspace, so that a list call with the default
     filter (workspace "0") sees all of them.
     """
-    from mock_server.seed import generate_tasks  # noqa: PLC0415  (only benchmarks that need it pay)
+    from mock_server.seed import generate_tasks
 
     tasks = generate_tasks(SEED, count)
     if workspace is not None:
@@ -137,6 +137,6 @@ def realistic_tasks(count: int, *, workspace: str | None = None) -> list[dict[st
 
 def page_bytes(tasks: list[dict[str, Any]], count: int) -> bytes:
     """A list answer body byte for byte as the mock sends it (Starlette's JSONResponse rendering)."""
-    from starlette.responses import JSONResponse  # noqa: PLC0415
+    from starlette.responses import JSONResponse
 
     return bytes(JSONResponse({"count": count, "tasks": tasks}).body)

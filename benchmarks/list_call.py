@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 
 import httpx
-from mock_server.process import running_mock_server
 from processor_tasks_client import DEFAULT_TIMEOUT, AuthenticatedClient
 from processor_tasks_client.api.processor_tasks import list_processor_tasks
 from processor_tasks_client.models import ListProcessorTasksResp
 
 from benchmarks._support import PROJECT, TOKEN, BenchResult, compare, ratio_verdict
+from mock_server.process import running_mock_server
 
 TARGET = 1.2
 LIMIT = 100

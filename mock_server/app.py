@@ -19,6 +19,7 @@ Every answer carries a fresh ``X-Request-Id`` header.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from typing import Any
 from urllib.parse import parse_qsl
@@ -235,10 +236,8 @@ async def _drop_connection(receive: Receive) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
 
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(until_disconnected(), timeout=5)
-    except TimeoutError:
-        pass
 
 
 def build_store(settings: Settings, spec: Spec) -> TaskStore:

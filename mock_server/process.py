@@ -41,7 +41,7 @@ def running_mock_server(env: Mapping[str, str] | None = None, timeout: float = 2
     child_env.setdefault("MOCK_LOG_LEVEL", "warning")
     child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), child_env.get("PYTHONPATH")]))
     # A file rather than a pipe: a pipe nobody reads would block a chatty server.
-    stderr_file = tempfile.TemporaryFile()
+    stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 -- closed when the server stops, after the with block
     process = subprocess.Popen(
         [sys.executable, "-m", "mock_server"],
         cwd=_ROOT,

@@ -114,9 +114,7 @@ class _Compiler:
         if not isinstance(schema, dict):
             raise UnsupportedSchema(f"{schema!r} is not a schema")
         for keyword in schema:
-            if keyword in _SCOPE_KEYWORDS or (
-                keyword in Draft202012Validator.VALIDATORS and keyword not in _MIRRORED
-            ):
+            if keyword in _SCOPE_KEYWORDS or (keyword in Draft202012Validator.VALIDATORS and keyword not in _MIRRORED):
                 raise UnsupportedSchema(f"keyword {keyword!r} is not mirrored")
         checks = [self.keyword(keyword, value, schema) for keyword, value in schema.items() if keyword in _MIRRORED]
         return _all(checks)
@@ -135,10 +133,7 @@ class _Compiler:
             return predicates[0]
 
         def check(instance: Any) -> bool:
-            for predicate in predicates:
-                if predicate(instance):
-                    return True
-            return False
+            return any(predicate(instance) for predicate in predicates)
 
         return check
 
@@ -162,10 +157,7 @@ class _Compiler:
         def check(instance: Any) -> bool:
             if not is_object(instance):
                 return True
-            for name, sub in pairs:
-                if name in instance and not sub(instance[name]):
-                    return False
-            return True
+            return all(not (name in instance and not sub(instance[name])) for name, sub in pairs)
 
         return check
 
@@ -184,8 +176,8 @@ class _Compiler:
         if value is False:
             return lambda instance: not is_object(instance) or all(key in declared for key in instance)
         sub = self.compile(value)
-        return lambda instance: not is_object(instance) or all(
-            sub(item) for key, item in instance.items() if key not in declared
+        return lambda instance: (
+            not is_object(instance) or all(sub(item) for key, item in instance.items() if key not in declared)
         )
 
     def k_items(self, value: Any, schema: dict[str, Any]) -> Check:
@@ -199,10 +191,7 @@ class _Compiler:
         def check(instance: Any) -> bool:
             if not is_array(instance):
                 return True
-            for item in instance:
-                if not sub(item):
-                    return False
-            return True
+            return all(sub(item) for item in instance)
 
         return check
 
@@ -210,10 +199,7 @@ class _Compiler:
         subs = [self.compile(sub) for sub in value]
 
         def check(instance: Any) -> bool:
-            for sub in subs:
-                if sub(instance):
-                    return True
-            return False
+            return any(sub(instance) for sub in subs)
 
         return check
 
@@ -273,10 +259,7 @@ def _all(checks: list[Check]) -> Check:
         return checks[0]
 
     def check(instance: Any) -> bool:
-        for each in checks:
-            if not each(instance):
-                return False
-        return True
+        return all(each(instance) for each in checks)
 
     return check
 

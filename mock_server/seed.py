@@ -180,11 +180,7 @@ def generate_tasks(seed: int, count: int) -> list[dict[str, Any]]:
         used_ids.add(task_id)
         primary = _source(kind, rng, dataset, version, earlier_ids)
         extra_kind = rng.choice(SOURCE_TYPES)
-        inputs = (
-            [primary]
-            if shape != 2
-            else [primary, _source(extra_kind, rng, dataset, version, earlier_ids)]
-        )
+        inputs = [primary] if shape != 2 else [primary, _source(extra_kind, rng, dataset, version, earlier_ids)]
         duration = None if status == 0 else rng.choice([0, 12, 22, 60, 277, 600, 1800])
         task: dict[str, Any] = {
             "task_id": task_id,

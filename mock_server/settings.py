@@ -193,8 +193,8 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 def _pairs(raw: str, variable: str) -> list[tuple[str, str]]:
     pairs = []
-    for item in raw.split(","):
-        item = item.strip()
+    for entry in raw.split(","):
+        item = entry.strip()
         if not item:
             continue
         left, sep, project = item.rpartition("=")

@@ -52,8 +52,8 @@ class Spec:
     def pointer(self, ref: str) -> Any:
         """The node a local reference like ``#/components/schemas/X`` names."""
         node: Any = self.document
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
+        for escaped in ref[2:].split("/"):
+            part = escaped.replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict) and part in node:
                 node = node[part]
             else:

@@ -61,7 +61,7 @@ class ListQuery:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ListQuery:
         """Build from validated parameters; names that are not list filters are ignored."""
-        known = {name for name in cls.__dataclass_fields__}
+        known = set(cls.__dataclass_fields__)
         return cls(**{name: value for name, value in params.items() if name in known})
 
 
@@ -106,22 +106,19 @@ def matches(task: Task, query: ListQuery) -> bool:
         template = task.get("template")
         if not isinstance(template, dict) or template.get("id") != query.task_type:
             return False
-    if query.source_type is not None or query.source is not None:
-        if not any(
-            (query.source_type is None or entry.get("type") == query.source_type)
-            and (query.source is None or entry.get("source") == query.source)
-            for entry in _sources(task)
-        ):
-            return False
+    if (query.source_type is not None or query.source is not None) and not any(
+        (query.source_type is None or entry.get("type") == query.source_type)
+        and (query.source is None or entry.get("source") == query.source)
+        for entry in _sources(task)
+    ):
+        return False
     if query.task_name is not None:
         name = task.get("name")
         if not isinstance(name, str) or query.task_name.casefold() not in name.casefold():
             return False
     if query.version_id is not None and task.get("version_id") not in query.version_id:
         return False
-    if query.query_current and task.get("is_current") is not True:
-        return False
-    return True
+    return not (query.query_current and task.get("is_current") is not True)
 
 
 def _sort_key(task: Task, sort_by: str) -> tuple[int, Any, str]:

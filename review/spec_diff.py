@@ -305,13 +305,16 @@ def compare_schemas(
     for value in sorted(b.named_values - a.named_values):
         closed_before = not a.enum_open
         breaking = direction == "response" and closed_before and bool(a.named_values)
-        report.add(f"{direction}-enum-value-added", f"{where} = {value}", breaking,
-                   "closed enum gained a value" if breaking else "new value")
+        report.add(
+            f"{direction}-enum-value-added",
+            f"{where} = {value}",
+            breaking,
+            "closed enum gained a value" if breaking else "new value",
+        )
     if a.enum_open and not b.enum_open:
         report.add(f"{direction}-enum-closed", where, True, "values outside the enum no longer admitted")
     elif not a.enum_open and b.enum_open:
-        report.add(f"{direction}-enum-opened", where, direction == "response",
-                   "values outside the enum now admitted")
+        report.add(f"{direction}-enum-opened", where, direction == "response", "values outside the enum now admitted")
     # Bounds, pattern, format.
     for key in sorted(set(a.keywords) | set(b.keywords)):
         before, after = a.keywords.get(key), b.keywords.get(key)
@@ -335,16 +338,14 @@ def compare_schemas(
             rule = "request-constraint-changed" if narrowed else "request-constraint-removed"
         report.add(rule, f"{where} {key}", narrowed, detail)
     # additionalProperties.
-    if a.additional != b.additional and not (
-        isinstance(a.additional, Mapping) and isinstance(b.additional, Mapping)
-    ):
+    if a.additional != b.additional and not (isinstance(a.additional, Mapping) and isinstance(b.additional, Mapping)):
         closed_now = b.additional is False
         breaking = closed_now if narrowing else True
-        report.add(f"{direction}-additional-properties-changed", where, breaking,
-                   f"{a.additional!r} -> {b.additional!r}")
+        report.add(
+            f"{direction}-additional-properties-changed", where, breaking, f"{a.additional!r} -> {b.additional!r}"
+        )
     elif isinstance(a.additional, Mapping) and isinstance(b.additional, Mapping):
-        compare_schemas(old_spec, new_spec, a.additional, b.additional, direction,
-                        f"{where}/*", report, depth + 1)
+        compare_schemas(old_spec, new_spec, a.additional, b.additional, direction, f"{where}/*", report, depth + 1)
     # Properties.
     for name in sorted(set(a.properties) - set(b.properties)):
         report.add(f"{direction}-property-removed", f"{where}/{name}", True, "property removed")
@@ -355,19 +356,30 @@ def compare_schemas(
         report.add(rule, f"{where}/{name}", breaking, "required" if newly_required else "optional")
     for name in sorted(set(a.properties) & set(b.properties)):
         if name in a.required and name not in b.required:
-            report.add(f"{direction}-property-no-longer-required", f"{where}/{name}", direction == "response",
-                       "clients may have relied on its presence" if direction == "response" else "relaxed")
+            report.add(
+                f"{direction}-property-no-longer-required",
+                f"{where}/{name}",
+                direction == "response",
+                "clients may have relied on its presence" if direction == "response" else "relaxed",
+            )
         elif name not in a.required and name in b.required:
-            report.add(f"{direction}-property-now-required", f"{where}/{name}", True,
-                       "old requests lack it" if narrowing else "the provider's answers may omit it")
-        compare_schemas(old_spec, new_spec, a.properties[name], b.properties[name], direction,
-                        f"{where}/{name}", report, depth + 1)
+            report.add(
+                f"{direction}-property-now-required",
+                f"{where}/{name}",
+                True,
+                "old requests lack it" if narrowing else "the provider's answers may omit it",
+            )
+        compare_schemas(
+            old_spec, new_spec, a.properties[name], b.properties[name], direction, f"{where}/{name}", report, depth + 1
+        )
     # Array items.
     if a.items is not None and b.items is not None:
         compare_schemas(old_spec, new_spec, a.items, b.items, direction, f"{where}/[]", report, depth + 1)
 
 
-def _parameters(spec: Spec, path_item: Mapping[str, JSON], operation: Mapping[str, JSON]) -> dict[tuple[str, str], JSON]:
+def _parameters(
+    spec: Spec, path_item: Mapping[str, JSON], operation: Mapping[str, JSON]
+) -> dict[tuple[str, str], JSON]:
     params: dict[tuple[str, str], JSON] = {}
     for raw in [*path_item.get("parameters", []), *operation.get("parameters", [])]:
         param = spec.resolve(raw)
@@ -398,14 +410,19 @@ def _schema_default(spec: Spec, schema: JSON) -> JSON:
     return _merge_all_of(spec, spec.resolve(schema)).get("default") if isinstance(schema, Mapping) else None
 
 
-def compare_parameters(old: Spec, new: Spec, op: str, a: dict[tuple[str, str], JSON],
-                       b: dict[tuple[str, str], JSON], report: Report) -> None:
+def compare_parameters(
+    old: Spec, new: Spec, op: str, a: dict[tuple[str, str], JSON], b: dict[tuple[str, str], JSON], report: Report
+) -> None:
     for key in sorted(set(a) - set(b)):
         report.add("parameter-removed", f"{op} {key[0]}.{key[1]}", True, "parameter removed")
     for key in sorted(set(b) - set(a)):
         required = bool(b[key].get("required"))
-        report.add("required-parameter-added" if required else "optional-parameter-added",
-                   f"{op} {key[0]}.{key[1]}", required, "required" if required else "optional")
+        report.add(
+            "required-parameter-added" if required else "optional-parameter-added",
+            f"{op} {key[0]}.{key[1]}",
+            required,
+            "required" if required else "optional",
+        )
     for key in sorted(set(a) & set(b)):
         where = f"{op} {key[0]}.{key[1]}"
         pa, pb = a[key], b[key]
@@ -425,12 +442,17 @@ def _content(spec: Spec, holder: Mapping[str, JSON]) -> dict[str, JSON]:
     return dict(spec.resolve(holder).get("content") or {})
 
 
-def compare_responses(old: Spec, new: Spec, op: str, a: Mapping[str, JSON], b: Mapping[str, JSON],
-                      report: Report) -> None:
+def compare_responses(
+    old: Spec, new: Spec, op: str, a: Mapping[str, JSON], b: Mapping[str, JSON], report: Report
+) -> None:
     for status in sorted(set(a) - set(b)):
         success = str(status).startswith("2")
-        report.add("response-status-removed", f"{op} {status}", success,
-                   "a success answer clients parse is gone" if success else "error answers fall back to the generic error")
+        report.add(
+            "response-status-removed",
+            f"{op} {status}",
+            success,
+            "a success answer clients parse is gone" if success else "error answers fall back to the generic error",
+        )
     for status in sorted(set(b) - set(a)):
         report.add("response-status-added", f"{op} {status}", False, "new status")
     for status in sorted(set(a) & set(b)):
@@ -446,8 +468,9 @@ def compare_responses(old: Spec, new: Spec, op: str, a: Mapping[str, JSON], b: M
         for media in sorted(set(cb) - set(ca)):
             report.add("response-media-type-added", f"{where} {media}", False, "new media type")
         for media in sorted(set(ca) & set(cb)):
-            compare_schemas(old, new, ca[media].get("schema"), cb[media].get("schema"), "response",
-                            f"{where} {media} #", report)
+            compare_schemas(
+                old, new, ca[media].get("schema"), cb[media].get("schema"), "response", f"{where} {media} #", report
+            )
 
 
 def compare_request_bodies(old: Spec, new: Spec, op: str, a: JSON, b: JSON, report: Report) -> None:
@@ -462,8 +485,9 @@ def compare_request_bodies(old: Spec, new: Spec, op: str, a: JSON, b: JSON, repo
     for media in sorted(set(cb) - set(ca)):
         report.add("request-media-type-added", f"{op} body {media}", False, "new media type")
     for media in sorted(set(ca) & set(cb)):
-        compare_schemas(old, new, ca[media].get("schema"), cb[media].get("schema"), "request",
-                        f"{op} body {media} #", report)
+        compare_schemas(
+            old, new, ca[media].get("schema"), cb[media].get("schema"), "request", f"{op} body {media} #", report
+        )
 
 
 # --- security, paging, servers ---------------------------------------------------------
@@ -498,12 +522,19 @@ def compare_security(a: JSON, b: JSON, where: str, report: Report) -> None:
     old_alts, new_alts = _alternatives(a), _alternatives(b)
     anonymous_now = frozenset() in new_alts
     for key in sorted(set(old_alts) - set(new_alts), key=lambda k: old_alts[k]):
-        report.add("security-requirement-removed", f"{where} {old_alts[key]}", not anonymous_now,
-                   "anonymous access is now allowed" if anonymous_now
-                   else "clients authenticating this way are refused")
+        report.add(
+            "security-requirement-removed",
+            f"{where} {old_alts[key]}",
+            not anonymous_now,
+            "anonymous access is now allowed" if anonymous_now else "clients authenticating this way are refused",
+        )
     for key in sorted(set(new_alts) - set(old_alts), key=lambda k: new_alts[k]):
-        report.add("security-requirement-added", f"{where} {new_alts[key]}", False,
-                   "anonymous access is now allowed" if not key else "new way to authenticate")
+        report.add(
+            "security-requirement-added",
+            f"{where} {new_alts[key]}",
+            False,
+            "anonymous access is now allowed" if not key else "new way to authenticate",
+        )
 
 
 def _flows_changes(a: JSON, b: JSON, where: str, report: Report) -> None:
@@ -517,8 +548,12 @@ def _flows_changes(a: JSON, b: JSON, where: str, report: Report) -> None:
         fa, fb = flows_a[flow] or {}, flows_b[flow] or {}
         for key in sorted((set(fa) | set(fb)) - {"scopes"}):
             if fa.get(key) != fb.get(key):
-                report.add("security-scheme-changed", f"{where} flows.{flow}.{key}", True,
-                           f"{fa.get(key)!r} -> {fb.get(key)!r}")
+                report.add(
+                    "security-scheme-changed",
+                    f"{where} flows.{flow}.{key}",
+                    True,
+                    f"{fa.get(key)!r} -> {fb.get(key)!r}",
+                )
         scopes_a, scopes_b = set(fa.get("scopes") or {}), set(fb.get("scopes") or {})
         for scope in sorted(scopes_a - scopes_b):
             report.add("security-scheme-changed", f"{where} flows.{flow}.scopes.{scope}", True, "scope removed")
@@ -530,8 +565,12 @@ def compare_security_schemes(old: Spec, new: Spec, report: Report) -> None:
     a = dict((old.document.get("components") or {}).get("securitySchemes") or {})
     b = dict((new.document.get("components") or {}).get("securitySchemes") or {})
     for name in sorted(set(a) - set(b)):
-        report.add("security-scheme-removed", f"#/components/securitySchemes/{name}", True,
-                   "clients authenticating this way are refused")
+        report.add(
+            "security-scheme-removed",
+            f"#/components/securitySchemes/{name}",
+            True,
+            "clients authenticating this way are refused",
+        )
     for name in sorted(set(b) - set(a)):
         report.add("security-scheme-added", f"#/components/securitySchemes/{name}", False, "new scheme")
     for name in sorted(set(a) & set(b)):
@@ -541,8 +580,12 @@ def compare_security_schemes(old: Spec, new: Spec, report: Report) -> None:
             if key.startswith("x-"):
                 continue
             if sa.get(key) != sb.get(key):
-                report.add("security-scheme-changed", f"{where} {key}", True,
-                           f"{sa.get(key)!r} -> {sb.get(key)!r} (existing clients still send credentials the old way)")
+                report.add(
+                    "security-scheme-changed",
+                    f"{where} {key}",
+                    True,
+                    f"{sa.get(key)!r} -> {sb.get(key)!r} (existing clients still send credentials the old way)",
+                )
         _flows_changes(sa.get("flows"), sb.get("flows"), where, report)
 
 
@@ -559,8 +602,12 @@ def compare_pagination(a: JSON, b: JSON, op: str, report: Report) -> None:
     pb = b if isinstance(b, Mapping) else {"": b}
     for key in sorted((set(pa) | set(pb)) - PAGINATION_DOC_KEYS):
         if pa.get(key) != pb.get(key):
-            report.add("pagination-changed", f"{op} x-pagination.{key}".rstrip("."), True,
-                       f"{pa.get(key)!r} -> {pb.get(key)!r} (the paging helpers would walk differently)")
+            report.add(
+                "pagination-changed",
+                f"{op} x-pagination.{key}".rstrip("."),
+                True,
+                f"{pa.get(key)!r} -> {pb.get(key)!r} (the paging helpers would walk differently)",
+            )
 
 
 def _server_url(server: JSON) -> str:
@@ -569,8 +616,10 @@ def _server_url(server: JSON) -> str:
 
 def _server_variables(server: JSON) -> dict[str, tuple[JSON, JSON]]:
     variables = server.get("variables") if isinstance(server, Mapping) else None
-    return {str(name): (var.get("default"), var.get("enum")) if isinstance(var, Mapping) else (var, None)
-            for name, var in (variables or {}).items()}
+    return {
+        str(name): (var.get("default"), var.get("enum")) if isinstance(var, Mapping) else (var, None)
+        for name, var in (variables or {}).items()
+    }
 
 
 def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
@@ -581,13 +630,23 @@ def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
     gone = [u for u in urls_a if u not in urls_b]
     new = [u for u in urls_b if u not in urls_a]
     # A URL replaced in place is a change; the rest are removals and additions.
-    for old_url, new_url in zip(gone, new):
-        report.add("server-url-changed", f"{where} {old_url}", False,
-                   f"-> {new_url}; clients configure their base URL", informational=True)
-    for url in gone[len(new):]:
-        report.add("server-removed", f"{where} {url}", False,
-                   "clients configure their base URL; check the documented one", informational=True)
-    for url in new[len(gone):]:
+    for old_url, new_url in zip(gone, new, strict=False):
+        report.add(
+            "server-url-changed",
+            f"{where} {old_url}",
+            False,
+            f"-> {new_url}; clients configure their base URL",
+            informational=True,
+        )
+    for url in gone[len(new) :]:
+        report.add(
+            "server-removed",
+            f"{where} {url}",
+            False,
+            "clients configure their base URL; check the documented one",
+            informational=True,
+        )
+    for url in new[len(gone) :]:
         report.add("server-added", f"{where} {url}", False, "new server", informational=True)
     for server_a in servers_a:
         url = _server_url(server_a)
@@ -598,9 +657,13 @@ def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
             before, after = vars_a.get(name, (None, None)), vars_b.get(name, (None, None))
             for label, value_a, value_b in (("default", before[0], after[0]), ("enum", before[1], after[1])):
                 if value_a != value_b:
-                    report.add("server-variable-changed", f"{where} {url} {{{name}}} {label}", False,
-                               f"{value_a!r} -> {value_b!r}; clients configure their base URL",
-                               informational=True)
+                    report.add(
+                        "server-variable-changed",
+                        f"{where} {url} {{{name}}} {label}",
+                        False,
+                        f"{value_a!r} -> {value_b!r}; clients configure their base URL",
+                        informational=True,
+                    )
 
 
 def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> Report:
@@ -610,8 +673,12 @@ def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> 
     a_names = set((old_document.get("components") or {}).get("schemas") or {})
     b_names = set((new_document.get("components") or {}).get("schemas") or {})
     for name in sorted(a_names - b_names):
-        report.add("component-schema-removed", f"#/components/schemas/{name}", True,
-                   "the generated model class of that name disappears")
+        report.add(
+            "component-schema-removed",
+            f"#/components/schemas/{name}",
+            True,
+            "the generated model class of that name disappears",
+        )
     for name in sorted(b_names - a_names):
         report.add("component-schema-added", f"#/components/schemas/{name}", False, "new model")
     a_ops, b_ops = _operations(old), _operations(new)
@@ -623,11 +690,15 @@ def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> 
     compare_security(old_document.get("security"), new_document.get("security"), "#/security", report)
     compare_security_schemes(old, new, report)
     for key in sorted(set(a_ops) & set(b_ops)):
-        (path_a, item_a, op_a), (path_b, item_b, op_b) = a_ops[key], b_ops[key]
+        (_path_a, item_a, op_a), (path_b, item_b, op_b) = a_ops[key], b_ops[key]
         op = f"{key[0]} {path_b}"
         if op_a.get("operationId") != op_b.get("operationId"):
-            report.add("operation-id-changed", op, True,
-                       f"{op_a.get('operationId')} -> {op_b.get('operationId')} (the generated method's name)")
+            report.add(
+                "operation-id-changed",
+                op,
+                True,
+                f"{op_a.get('operationId')} -> {op_b.get('operationId')} (the generated method's name)",
+            )
         compare_parameters(old, new, op, _parameters(old, item_a, op_a), _parameters(new, item_b, op_b), report)
         compare_request_bodies(old, new, op, op_a.get("requestBody"), op_b.get("requestBody"), report)
         compare_responses(old, new, op, op_a.get("responses") or {}, op_b.get("responses") or {}, report)
@@ -635,15 +706,22 @@ def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> 
         # An operation's own `security` replaces the top-level one; when neither version has
         # its own, the top-level comparison above covers it.
         if "security" in op_a or "security" in op_b:
-            compare_security(op_a.get("security", old_document.get("security")),
-                             op_b.get("security", new_document.get("security")), f"{op} security", report)
+            compare_security(
+                op_a.get("security", old_document.get("security")),
+                op_b.get("security", new_document.get("security")),
+                f"{op} security",
+                report,
+            )
         # Servers of an operation or its path item replace the top-level ones.
         servers_a = op_a.get("servers", item_a.get("servers"))
         servers_b = op_b.get("servers", item_b.get("servers"))
         if servers_a is not None or servers_b is not None:
-            compare_servers(servers_a if servers_a is not None else old_document.get("servers"),
-                            servers_b if servers_b is not None else new_document.get("servers"),
-                            f"{op} servers", report)
+            compare_servers(
+                servers_a if servers_a is not None else old_document.get("servers"),
+                servers_b if servers_b is not None else new_document.get("servers"),
+                f"{op} servers",
+                report,
+            )
     return report
 
 
@@ -672,8 +750,10 @@ def version_problems(old_version: str, new_version: str, breaking: bool) -> Iter
     if breaking:
         needs = (old_v[0] + 1, 0, 0) if old_v[0] > 0 else (0, old_v[1] + 1, 0)
         if new_v < needs:
-            yield (f"breaking changes need info.version >= {'.'.join(map(str, needs))} "
-                   f"(semver major bump over {old_version}); it is {new_version}")
+            yield (
+                f"breaking changes need info.version >= {'.'.join(map(str, needs))} "
+                f"(semver major bump over {old_version}); it is {new_version}"
+            )
 
 
 # --- command line --------------------------------------------------------------------
@@ -704,8 +784,7 @@ def run(old_document: JSON, new_document: JSON, changelog: str, base_label: str)
     lines.extend(f"  VERSION {p}" for p in problems)
     status = 1 if unacknowledged or problems else 0
     lines.append(
-        f"{len(report.changes)} change(s), {len(report.breaking)} breaking, "
-        f"{len(unacknowledged)} not acknowledged"
+        f"{len(report.changes)} change(s), {len(report.breaking)} breaking, {len(unacknowledged)} not acknowledged"
     )
     if unacknowledged:
         bump = " (after the version bump above)" if problems else ""

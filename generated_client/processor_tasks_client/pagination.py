@@ -29,7 +29,7 @@ class _Progress:
         self.limit = limit
         self.seen = 0
 
-    def more_after(self, items: Sequence[object], total: int | None | Unset) -> bool:
+    def more_after(self, items: Sequence[object], total: int | Unset | None) -> bool:
         self.seen += len(items)
         if len(items) < self.limit:
             return False  # a short (or empty) page is the last one
@@ -40,7 +40,7 @@ def walk_pages(
     fetch: Callable[[int], P],
     *,
     items: Callable[[P], Sequence[T]],
-    total: Callable[[P], int | None | Unset],
+    total: Callable[[P], int | Unset | None],
     limit: int,
     first_page: int,
 ) -> Iterator[P]:
@@ -59,7 +59,7 @@ async def awalk_pages(
     fetch: Callable[[int], Awaitable[P]],
     *,
     items: Callable[[P], Sequence[T]],
-    total: Callable[[P], int | None | Unset],
+    total: Callable[[P], int | Unset | None],
     limit: int,
     first_page: int,
 ) -> AsyncIterator[P]:

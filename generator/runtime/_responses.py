@@ -70,7 +70,9 @@ def decode(response: httpx.Response, from_dict: Callable[[Mapping[str, Any]], T]
     try:
         data = json.loads(response.content)
     except (ValueError, RecursionError) as exc:
-        raise errors.ResponseDecodeError(response.status_code, response.content, f"not JSON ({exc})", request_id) from exc
+        raise errors.ResponseDecodeError(
+            response.status_code, response.content, f"not JSON ({exc})", request_id
+        ) from exc
     if not isinstance(data, dict):
         reason = f"expected a JSON object, got {type(data).__name__}"
         raise errors.ResponseDecodeError(response.status_code, response.content, reason, request_id)

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Generator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
 import httpx
@@ -116,7 +116,7 @@ class AkSkAuth(httpx.Auth):
     def sign(self, request: httpx.Request, now: datetime | None = None) -> None:
         """Add X-Sdk-Date (unless present) and Authorization to ``request`` in place."""
         if DATE_HEADER not in request.headers:
-            moment = now or datetime.now(timezone.utc)
+            moment = now or datetime.now(UTC)
             request.headers[DATE_HEADER] = moment.strftime(DATE_FORMAT)
         if self._security_token:
             request.headers[SECURITY_TOKEN_HEADER] = self._security_token

@@ -21,7 +21,9 @@ from typing import Any
 class Answer:
     status: int = 200
     body: bytes = b""
-    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json", "X-Request-Id": "req-1"})
+    headers: dict[str, str] = field(
+        default_factory=lambda: {"Content-Type": "application/json", "X-Request-Id": "req-1"}
+    )
     delay: float = 0.0
     drop: bool = False
     truncate: bool = False  # announce more bytes than are sent, then close
@@ -46,9 +48,13 @@ class StubServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+            def do_GET(self) -> None:
                 stub.seen.append(Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
-                answer = stub.answers.popleft() if len(stub.answers) > 1 else (stub.answers[0] if stub.answers else stub.default)
+                answer = (
+                    stub.answers.popleft()
+                    if len(stub.answers) > 1
+                    else (stub.answers[0] if stub.answers else stub.default)
+                )
                 if answer.delay:
                     time.sleep(answer.delay)
                 if answer.drop:
@@ -66,7 +72,7 @@ class StubServer:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -34,7 +34,9 @@ def all_ids(client: AuthenticatedClient, **filters: object) -> list[str]:
 
 
 def test_list_describe_and_filter(client: AuthenticatedClient) -> None:
-    page = list_processor_tasks.sync(PROJECT, client=client, status=TaskStatus.COMPLETED, task_type=TemplateId.SYS_DATA_ANALYSE)
+    page = list_processor_tasks.sync(
+        PROJECT, client=client, status=TaskStatus.COMPLETED, task_type=TemplateId.SYS_DATA_ANALYSE
+    )
     assert page.count > 0 and page.tasks
     for task in page.tasks:
         assert task.status is TaskStatus.COMPLETED
@@ -71,7 +73,12 @@ def test_walk_stops_when_count_is_reached_on_a_full_page(client: AuthenticatedCl
 
 async def test_async_iteration_matches_sync(client: AuthenticatedClient) -> None:
     expected = all_ids(client, task_type=TemplateId.SYS_DATA_CLEANING)
-    walked = [t.task_id async for t in list_processor_tasks.aiter_items(PROJECT, client=client, limit=9, task_type=TemplateId.SYS_DATA_CLEANING)]
+    walked = [
+        t.task_id
+        async for t in list_processor_tasks.aiter_items(
+            PROJECT, client=client, limit=9, task_type=TemplateId.SYS_DATA_CLEANING
+        )
+    ]
     assert walked == expected
 
 
@@ -83,18 +90,21 @@ def test_aksk_client(mock_server_url: str) -> None:
         # Percent signs in a path segment: client and mock must canonicalise it alike.
         with pytest.raises(errors.NotFoundError):
             describe_processor_task.sync(PROJECT, "a%41 100%/x", client=c)
-    with AuthenticatedClient(base_url=mock_server_url, auth=AkSkAuth("MOCKAK", "WRONG")) as c:
-        with pytest.raises(errors.AuthenticationError):
-            list_processor_tasks.sync(PROJECT, client=c)
+    with (
+        AuthenticatedClient(base_url=mock_server_url, auth=AkSkAuth("MOCKAK", "WRONG")) as c,
+        pytest.raises(errors.AuthenticationError),
+    ):
+        list_processor_tasks.sync(PROJECT, client=c)
 
 
 def test_wrong_project_and_bad_token(mock_server_url: str) -> None:
-    with AuthenticatedClient(base_url=mock_server_url, token="other-token") as c:
-        with pytest.raises(errors.PermissionDeniedError):
-            list_processor_tasks.sync(PROJECT, client=c)
-    with AuthenticatedClient(base_url=mock_server_url, token="nope") as c:
-        with pytest.raises(errors.AuthenticationError):
-            list_processor_tasks.sync(PROJECT, client=c)
+    with (
+        AuthenticatedClient(base_url=mock_server_url, token="other-token") as c,
+        pytest.raises(errors.PermissionDeniedError),
+    ):
+        list_processor_tasks.sync(PROJECT, client=c)
+    with AuthenticatedClient(base_url=mock_server_url, token="nope") as c, pytest.raises(errors.AuthenticationError):
+        list_processor_tasks.sync(PROJECT, client=c)
 
 
 def test_invalid_parameter_is_a_bad_request(client: AuthenticatedClient) -> None:
@@ -104,11 +114,17 @@ def test_invalid_parameter_is_a_bad_request(client: AuthenticatedClient) -> None
 
 
 def test_facade_from_env(mock_server_url: str) -> None:
-    env = {"PROCESSOR_TASKS_BASE_URL": mock_server_url, "HUAWEICLOUD_SDK_PROJECT_ID": PROJECT, "PROCESSOR_TASKS_TOKEN": "mock-token"}
+    env = {
+        "PROCESSOR_TASKS_BASE_URL": mock_server_url,
+        "HUAWEICLOUD_SDK_PROJECT_ID": PROJECT,
+        "PROCESSOR_TASKS_TOKEN": "mock-token",
+    }
     tasks = ProcessorTasks.from_env(env)
     first = next(tasks.iter_list_processor_tasks(limit=3))
     assert tasks.describe_processor_task(first.task_id).task_id == first.task_id
-    signed = ProcessorTasks.from_env({**env, "PROCESSOR_TASKS_TOKEN": "", "HUAWEICLOUD_SDK_AK": "MOCKAK", "HUAWEICLOUD_SDK_SK": "MOCKSK"})
+    signed = ProcessorTasks.from_env(
+        {**env, "PROCESSOR_TASKS_TOKEN": "", "HUAWEICLOUD_SDK_AK": "MOCKAK", "HUAWEICLOUD_SDK_SK": "MOCKSK"}
+    )
     assert signed.list_processor_tasks(limit=1).count == tasks.list_processor_tasks(limit=1).count
     assert "mock-token" not in repr(tasks)
     with ProcessorTasks.from_env(env) as scoped:
@@ -117,9 +133,13 @@ def test_facade_from_env(mock_server_url: str) -> None:
 
 
 async def test_async_facade_as_context_manager(mock_server_url: str) -> None:
-    env = {"PROCESSOR_TASKS_BASE_URL": mock_server_url, "HUAWEICLOUD_SDK_PROJECT_ID": PROJECT, "PROCESSOR_TASKS_TOKEN": "mock-token"}
+    env = {
+        "PROCESSOR_TASKS_BASE_URL": mock_server_url,
+        "HUAWEICLOUD_SDK_PROJECT_ID": PROJECT,
+        "PROCESSOR_TASKS_TOKEN": "mock-token",
+    }
     async with ProcessorTasks.from_env(env) as tasks:
-        first = [t async for t in tasks.aiter_list_processor_tasks(limit=2)][0]
+        first = [t async for t in tasks.aiter_list_processor_tasks(limit=2)][0]  # noqa: RUF015 -- next() cannot take an async generator
         assert (await tasks.adescribe_processor_task(first.task_id)).task_id == first.task_id
     assert tasks.client.get_async_httpx_client().is_closed
 
@@ -128,7 +148,10 @@ async def test_async_facade_as_context_manager(mock_server_url: str) -> None:
     ("env", "missing"),
     [
         ({}, "PROCESSOR_TASKS_BASE_URL and HUAWEICLOUD_SDK_PROJECT_ID"),
-        ({"PROCESSOR_TASKS_BASE_URL": "http://x", "PROCESSOR_TASKS_PROJECT_ID": "p"}, "PROCESSOR_TASKS_TOKEN, or HUAWEICLOUD_SDK_AK"),
+        (
+            {"PROCESSOR_TASKS_BASE_URL": "http://x", "PROCESSOR_TASKS_PROJECT_ID": "p"},
+            "PROCESSOR_TASKS_TOKEN, or HUAWEICLOUD_SDK_AK",
+        ),
     ],
 )
 def test_facade_from_env_names_missing_variables(env: dict[str, str], missing: str) -> None:
@@ -149,8 +172,10 @@ def test_paginated_walk_with_injected_faults_loses_and_duplicates_nothing() -> N
         expected = all_ids(clean, order=Order.ASC)
     with running_mock_server(faults) as url, AuthenticatedClient(base_url=url, token="mock-token", retry=policy) as c:
         walked = [t.task_id for t in list_processor_tasks.iter_items(PROJECT, client=c, limit=10, order=Order.ASC)]
-        with AuthenticatedClient(base_url=url, token="mock-token", retry=None) as fragile:
-            with pytest.raises((errors.APIConnectionError, errors.ServerError, errors.RateLimitError)):
-                for _ in range(40):
-                    list_processor_tasks.sync(PROJECT, client=fragile, limit=1)
+        with (
+            AuthenticatedClient(base_url=url, token="mock-token", retry=None) as fragile,
+            pytest.raises((errors.APIConnectionError, errors.ServerError, errors.RateLimitError)),
+        ):
+            for _ in range(40):
+                list_processor_tasks.sync(PROJECT, client=fragile, limit=1)
     assert walked == expected and len(set(walked)) == len(walked)

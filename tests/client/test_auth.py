@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -60,13 +60,17 @@ def sdk_authorization(request: httpx.Request, query: list[tuple[str, Any]], secu
 def test_the_shared_test_vector() -> None:
     request = capture(AkSkAuth(AK, SK), lambda c: list_processor_tasks.sync_detailed("PROJ", client=c))
     # Reduce to the vector's query: limit=10&offset=0 (the client sends its defaults too).
-    vector = httpx.Request("GET", "http://127.0.0.1:8080/v2/PROJ/processor-tasks?limit=10&offset=0", headers={"X-Sdk-Date": DATE})
+    vector = httpx.Request(
+        "GET", "http://127.0.0.1:8080/v2/PROJ/processor-tasks?limit=10&offset=0", headers={"X-Sdk-Date": DATE}
+    )
     AkSkAuth(AK, SK).sign(vector)
     assert vector.headers["Authorization"] == (
         "SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders=host;x-sdk-date, "
         "Signature=b3a5dfff1895ec390ce4e478c9e2363cc5e9ca818329d963faf44b21ad1d6a37"
     )
-    assert request.headers["Authorization"].startswith("SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders=host;x-sdk-date, ")
+    assert request.headers["Authorization"].startswith(
+        "SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders=host;x-sdk-date, "
+    )
 
 
 CASES: dict[str, dict[str, Any]] = {
@@ -104,19 +108,30 @@ def test_list_signatures_match_the_official_sdk(kwargs: dict[str, Any]) -> None:
 
 def test_sdk_typed_values_give_the_same_signature() -> None:
     """The SDK signs Python booleans and ints; they canonicalise like the strings we send."""
-    request = capture(AkSkAuth(AK, SK), lambda c: list_processor_tasks.sync_detailed("PROJ", client=c, query_current=True, limit=25))
-    typed = [(k, {"true": True, "false": False}.get(v, int(v) if v.isdigit() else v)) for k, v in _sdk_query(request) if not isinstance(v, list)]
+    request = capture(
+        AkSkAuth(AK, SK), lambda c: list_processor_tasks.sync_detailed("PROJ", client=c, query_current=True, limit=25)
+    )
+    typed = [
+        (k, {"true": True, "false": False}.get(v, int(v) if v.isdigit() else v))
+        for k, v in _sdk_query(request)
+        if not isinstance(v, list)
+    ]
     assert request.headers["Authorization"] == sdk_authorization(request, typed)
 
 
-@pytest.mark.parametrize("task_id", ["AcYfsdfhGyrWL5TtahH", "with space", "ü-é", "a~b.c_d-e", "a%41", "100%", "x%2Fy", "a/b"])
+@pytest.mark.parametrize(
+    "task_id", ["AcYfsdfhGyrWL5TtahH", "with space", "ü-é", "a~b.c_d-e", "a%41", "100%", "x%2Fy", "a/b"]
+)
 def test_path_signatures_match_the_official_sdk(task_id: str) -> None:
     request = capture(AkSkAuth(AK, SK), lambda c: describe_processor_task.sync_detailed("PROJ", task_id, client=c))
     assert request.headers["Authorization"] == sdk_authorization(request, [])
 
 
 def test_security_token_is_sent_and_signed() -> None:
-    request = capture(AkSkAuth(AK, SK, security_token="TEMP-TOKEN"), lambda c: describe_processor_task.sync_detailed("P", "t", client=c))
+    request = capture(
+        AkSkAuth(AK, SK, security_token="TEMP-TOKEN"),
+        lambda c: describe_processor_task.sync_detailed("P", "t", client=c),
+    )
     assert request.headers["X-Security-Token"] == "TEMP-TOKEN"
     assert "SignedHeaders=host;x-sdk-date;x-security-token," in request.headers["Authorization"]
     assert request.headers["Authorization"] == sdk_authorization(request, [], security_token="TEMP-TOKEN")
@@ -125,9 +140,9 @@ def test_security_token_is_sent_and_signed() -> None:
 def test_existing_date_is_reused_otherwise_now() -> None:
     reused = capture(AkSkAuth(AK, SK), lambda c: describe_processor_task.sync_detailed("P", "t", client=c))
     assert reused.headers["X-Sdk-Date"] == DATE
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     fresh = capture(AkSkAuth(AK, SK), lambda c: describe_processor_task.sync_detailed("P", "t", client=c), headers={})
-    stamped = datetime.strptime(fresh.headers["X-Sdk-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    stamped = datetime.strptime(fresh.headers["X-Sdk-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     assert 0 <= (stamped - before).total_seconds() <= 5
     assert fresh.headers["Authorization"] == sdk_authorization(fresh, [])
 
@@ -145,15 +160,21 @@ def test_secrets_never_shown(caplog: pytest.LogCaptureFixture) -> None:
     signed = AuthenticatedClient(base_url="http://127.0.0.1:9", auth=auth)
     token_client = AuthenticatedClient(base_url="http://127.0.0.1:9", token="TOKEN-HIDDEN-789")
     for client in (signed, token_client):
-        shown = repr(client) + str(client) + repr(client.get_httpx_client().headers) + repr(client.get_httpx_client().auth)
+        shown = (
+            repr(client) + str(client) + repr(client.get_httpx_client().headers) + repr(client.get_httpx_client().auth)
+        )
         assert not {"SK-HIDDEN-123", "TOKEN-HIDDEN-456", "TOKEN-HIDDEN-789"} & set(shown.replace("'", " ").split())
         assert "HIDDEN" not in shown
     with caplog.at_level(logging.DEBUG):
         capture(auth, lambda c: list_processor_tasks.sync_detailed("P", client=c))
         transport = httpx.MockTransport(lambda request: httpx.Response(404, json={"error_code": "E", "error_msg": "m"}))
-        with AuthenticatedClient(base_url="http://x", token="TOKEN-HIDDEN-789", retry=None, httpx_args={"transport": transport}) as c:
-            with pytest.raises(errors.NotFoundError) as caught:
-                describe_processor_task.sync("P", "t", client=c)
+        with (
+            AuthenticatedClient(
+                base_url="http://x", token="TOKEN-HIDDEN-789", retry=None, httpx_args={"transport": transport}
+            ) as c,
+            pytest.raises(errors.NotFoundError) as caught,
+        ):
+            describe_processor_task.sync("P", "t", client=c)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert caplog.records, "httpx logs each request at DEBUG/INFO; the test must see some records"
     assert "HIDDEN" not in logged and "HIDDEN" not in str(caught.value) and "HIDDEN" not in repr(caught.value)
@@ -165,7 +186,9 @@ def test_token_and_auth_together_are_refused() -> None:
 
 
 def test_from_env_reads_the_official_sdk_names() -> None:
-    auth = AkSkAuth.from_env({"HUAWEICLOUD_SDK_AK": "A", "HUAWEICLOUD_SDK_SK": "S", "HUAWEICLOUD_SDK_SECURITY_TOKEN": "T"})
+    auth = AkSkAuth.from_env(
+        {"HUAWEICLOUD_SDK_AK": "A", "HUAWEICLOUD_SDK_SK": "S", "HUAWEICLOUD_SDK_SECURITY_TOKEN": "T"}
+    )
     assert auth.access_key == "A" and "security_token=***" in repr(auth)
     with pytest.raises(errors.ConfigurationError, match="HUAWEICLOUD_SDK_SK"):
         AkSkAuth.from_env({"HUAWEICLOUD_SDK_AK": "A"})

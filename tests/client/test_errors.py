@@ -37,7 +37,12 @@ def test_error_statuses_raise_typed_errors(
         describe_processor_task.sync("proj", "t", client=client)
     error = caught.value
     assert isinstance(error, errors.APIStatusError) and isinstance(error, errors.ProcessorTasksError)
-    assert (error.status_code, error.error_code, error.error_msg, error.request_id) == (status, code, "explained", "rid-42")
+    assert (error.status_code, error.error_code, error.error_msg, error.request_id) == (
+        status,
+        code,
+        "explained",
+        "rid-42",
+    )
     assert "rid-42" in str(error) and code in str(error)
 
 
@@ -88,7 +93,9 @@ def test_raise_on_unexpected_status(stub: StubServer) -> None:
 
 
 def test_body_whose_content_encoding_cannot_be_undone(stub: StubServer, client: AuthenticatedClient) -> None:
-    stub.reply(Answer(body=b"this is not gzip", headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}))
+    stub.reply(
+        Answer(body=b"this is not gzip", headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    )
     with pytest.raises(errors.ResponseDecodeError, match="cannot be decoded"):
         describe_processor_task.sync("proj", "t", client=client)
 
@@ -118,17 +125,26 @@ MALFORMED = {
     "is-current-not-a-boolean": json.dumps({"count": 1, "tasks": [{"task_id": "a", "is_current": "yes"}]}).encode(),
     "template-not-an-object": json.dumps({"count": 1, "tasks": [{"task_id": "a", "template": "x"}]}).encode(),
     "inputs-not-a-list": json.dumps({"count": 1, "tasks": [{"task_id": "a", "inputs": {"type": "OBS"}}]}).encode(),
-    "operator-params-wrong": json.dumps({"count": 1, "tasks": [{"task_id": "a", "template": {"operator_params": [3]}}]}).encode(),
-    "params-not-an-object": json.dumps({"count": 1, "tasks": [{"task_id": "a", "template": {"operator_params": [{"params": [1]}]}}]}).encode(),
+    "operator-params-wrong": json.dumps(
+        {"count": 1, "tasks": [{"task_id": "a", "template": {"operator_params": [3]}}]}
+    ).encode(),
+    "params-not-an-object": json.dumps(
+        {"count": 1, "tasks": [{"task_id": "a", "template": {"operator_params": [{"params": [1]}]}}]}
+    ).encode(),
     "nested-too-deep": b"[" * 100_000,
     "object-nested-too-deep": b'{"count": 1, "tasks": ' + b"[" * 100_000,
 }
 
 
 @pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
-def test_malformed_success_answers_raise_response_decode_error(stub: StubServer, client: AuthenticatedClient, body: bytes) -> None:
+def test_malformed_success_answers_raise_response_decode_error(
+    stub: StubServer, client: AuthenticatedClient, body: bytes
+) -> None:
     stub.reply(Answer(status=200, body=body, headers={"Content-Type": "application/json", "X-Request-Id": "rid-7"}))
-    for call in (lambda: list_processor_tasks.sync("proj", client=client), lambda: list_processor_tasks.sync_detailed("proj", client=client)):
+    for call in (
+        lambda: list_processor_tasks.sync("proj", client=client),
+        lambda: list_processor_tasks.sync_detailed("proj", client=client),
+    ):
         with pytest.raises(errors.ResponseDecodeError) as caught:
             call()
         assert caught.value.content == body and caught.value.status_code == 200 and caught.value.request_id == "rid-7"
@@ -151,9 +167,11 @@ def _closed_port() -> int:
 
 
 def test_connection_refused_is_a_connection_error() -> None:
-    with AuthenticatedClient(base_url=f"http://127.0.0.1:{_closed_port()}", token="t", retry=None) as c:
-        with pytest.raises(errors.APIConnectionError) as caught:
-            list_processor_tasks.sync("proj", client=c)
+    with (
+        AuthenticatedClient(base_url=f"http://127.0.0.1:{_closed_port()}", token="t", retry=None) as c,
+        pytest.raises(errors.APIConnectionError) as caught,
+    ):
+        list_processor_tasks.sync("proj", client=c)
     assert not isinstance(caught.value, errors.APITimeoutError)
 
 
@@ -167,9 +185,11 @@ def test_slow_answer_is_a_timeout_error(stub: StubServer) -> None:
     import httpx
 
     stub.reply(Answer(delay=0.5, body=b'{"task_id": "t"}'))
-    with AuthenticatedClient(base_url=stub.base_url, token="t", retry=None, timeout=httpx.Timeout(0.1)) as c:
-        with pytest.raises(errors.APITimeoutError):
-            describe_processor_task.sync("proj", "t", client=c)
+    with (
+        AuthenticatedClient(base_url=stub.base_url, token="t", retry=None, timeout=httpx.Timeout(0.1)) as c,
+        pytest.raises(errors.APITimeoutError),
+    ):
+        describe_processor_task.sync("proj", "t", client=c)
 
 
 async def test_async_calls_raise_the_same_errors(stub: StubServer) -> None:

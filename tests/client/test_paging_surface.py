@@ -34,7 +34,9 @@ def test_facade_mirrors_the_module_functions() -> None:
         ("iter_list_processor_tasks", list_processor_tasks.iter_items),
     ):
         bound = list(inspect.signature(getattr(ProcessorTasks, method)).parameters)
-        assert bound == ["self"] + [p for p in inspect.signature(function).parameters if p not in {"project_id", "client"}]
+        assert bound == ["self"] + [
+            p for p in inspect.signature(function).parameters if p not in {"project_id", "client"}
+        ]
 
 
 def test_every_filter_reaches_every_page(stub: StubServer, client: AuthenticatedClient) -> None:
@@ -60,7 +62,19 @@ def test_every_filter_reaches_every_page(stub: StubServer, client: Authenticated
         assert ("version_id", "v1") in query and ("version_id", "v2") in query
         single = dict(query)
         assert single["task_type"] == "sys_data_augmentation" and single["status"] == "1" and single["limit"] == "2"
-        assert {k: single[k] for k in ("order", "sort_by", "query_current", "return_result", "source", "source_type", "task_name", "workspace_id")} == {
+        assert {
+            k: single[k]
+            for k in (
+                "order",
+                "sort_by",
+                "query_current",
+                "return_result",
+                "source",
+                "source_type",
+                "task_name",
+                "workspace_id",
+            )
+        } == {
             "order": "asc",
             "sort_by": "name",
             "query_current": "true",

@@ -25,8 +25,12 @@ from tests.client.stub_server import StubServer
 from tests.paths import SPEC
 
 SPEC_DATA = yaml.safe_load(SPEC.read_text())
-LIST_200 = SPEC_DATA["paths"]["/v2/{project_id}/processor-tasks"]["get"]["responses"]["200"]["content"]["application/json"]
-DESCRIBE_200 = SPEC_DATA["paths"]["/v2/{project_id}/processor-tasks/{task_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+LIST_200 = SPEC_DATA["paths"]["/v2/{project_id}/processor-tasks"]["get"]["responses"]["200"]["content"][
+    "application/json"
+]
+DESCRIBE_200 = SPEC_DATA["paths"]["/v2/{project_id}/processor-tasks/{task_id}"]["get"]["responses"]["200"]["content"][
+    "application/json"
+]
 LIST_EXAMPLE = LIST_200["examples"]["validation-tasks-of-a-dataset"]["value"]
 DESCRIBE_EXAMPLE = DESCRIBE_200["examples"]["completed-feature-analysis"]["value"]
 
@@ -82,13 +86,20 @@ def test_null_in_every_optional_field(stub: StubServer, client: AuthenticatedCli
         "template": "TemplateParam",
         "work_path": "WorkPath",
     }
-    nulls_inside = {key: {p: None for p in SPEC_DATA["components"]["schemas"][name]["properties"]} for key, name in nested.items()}
-    stub.reply_json({"count": 2, "tasks": [task, {"task_id": "t-nested", **nulls_inside, "inputs": [nulls_inside["data_source"]]}]})
+    nulls_inside = {
+        key: dict.fromkeys(SPEC_DATA["components"]["schemas"][name]["properties"]) for key, name in nested.items()
+    }
+    stub.reply_json(
+        {"count": 2, "tasks": [task, {"task_id": "t-nested", **nulls_inside, "inputs": [nulls_inside["data_source"]]}]}
+    )
     page = list_processor_tasks.sync("proj", client=client)
     first, second = page.tasks
     assert first.template is None and first.work_path is None and first.status is None and first.result is None
     assert second.template and second.template.operator_params is None
-    assert page.to_dict()["tasks"] == [task, {"task_id": "t-nested", **nulls_inside, "inputs": [nulls_inside["data_source"]]}]
+    assert page.to_dict()["tasks"] == [
+        task,
+        {"task_id": "t-nested", **nulls_inside, "inputs": [nulls_inside["data_source"]]},
+    ]
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ def snippets() -> list[str]:
 def run(code: str, namespace: dict[str, object]) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+        exec(compile(code, "README.md", "exec"), namespace)
     return out.getvalue()
 
 

@@ -39,29 +39,34 @@ def test_dropped_connection_is_retried(stub: StubServer, fast_retry: RetryPolicy
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 500])
 def test_other_statuses_are_not_retried(stub: StubServer, fast_retry: RetryPolicy, status: int) -> None:
     stub.reply(err(status), OK)
-    with AuthenticatedClient(base_url=stub.base_url, token="t", retry=fast_retry) as c:
-        with pytest.raises(errors.APIStatusError):
-            describe_processor_task.sync("p", "t", client=c)
+    with (
+        AuthenticatedClient(base_url=stub.base_url, token="t", retry=fast_retry) as c,
+        pytest.raises(errors.APIStatusError),
+    ):
+        describe_processor_task.sync("p", "t", client=c)
     assert len(stub.seen) == 1
 
 
 def test_attempts_are_bounded(stub: StubServer, fast_retry: RetryPolicy) -> None:
     stub.reply(err(503))
-    with AuthenticatedClient(base_url=stub.base_url, token="t", retry=fast_retry) as c:
-        with pytest.raises(errors.ServerError):
-            describe_processor_task.sync("p", "t", client=c)
+    with (
+        AuthenticatedClient(base_url=stub.base_url, token="t", retry=fast_retry) as c,
+        pytest.raises(errors.ServerError),
+    ):
+        describe_processor_task.sync("p", "t", client=c)
     assert len(stub.seen) == fast_retry.max_attempts
 
 
 def test_retries_switched_off(stub: StubServer) -> None:
     stub.reply(err(503), OK)
-    with AuthenticatedClient(base_url=stub.base_url, token="t", retry=None) as c:
-        with pytest.raises(errors.ServerError):
-            describe_processor_task.sync("p", "t", client=c)
+    with AuthenticatedClient(base_url=stub.base_url, token="t", retry=None) as c, pytest.raises(errors.ServerError):
+        describe_processor_task.sync("p", "t", client=c)
     assert len(stub.seen) == 1
 
 
-def _scripted(statuses: list[int], headers: dict[str, str] | None = None) -> tuple[Callable[[], httpx.Response], list[int]]:
+def _scripted(
+    statuses: list[int], headers: dict[str, str] | None = None
+) -> tuple[Callable[[], httpx.Response], list[int]]:
     """An attempt function answering the given statuses in turn (the last one repeats)."""
     seen: list[int] = []
 

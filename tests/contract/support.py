@@ -179,10 +179,7 @@ def remote_target_from_env(environ: Mapping[str, str] | None = None, *, name: st
         return REMOTE_SKIP_REASON
     auth: requests.auth.AuthBase
     # A token is the simpler, explicit choice when both are present.
-    if token:
-        auth = TokenAuth(token)
-    else:
-        auth = AkSkAuth(ak, sk, env.get(ENV_SECURITY_TOKEN, "").strip() or None)
+    auth = TokenAuth(token) if token else AkSkAuth(ak, sk, env.get(ENV_SECURITY_TOKEN, "").strip() or None)
     return Target(name=name, project_id=project_id, auth=auth, base_url=base_url.rstrip("/"), remote=True)
 
 

@@ -28,6 +28,8 @@ def test_pip_installs_the_package_with_py_typed(tmp_path: Path) -> None:
     # Imported from the installed copy only (dependencies from this venv), not from the repo.
     probe = "import processor_tasks_client as p, sys; print(p.__file__); print(len(p.__all__))"
     env = {**os.environ, "PYTHONPATH": str(target)}
-    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=env, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     file, exported = out.stdout.split()
     assert file.startswith(str(target)) and int(exported) > 10

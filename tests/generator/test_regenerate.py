@@ -16,7 +16,7 @@ import yaml
 from tests.paths import GENERATED, GENERATOR, PACKAGE, ROOT, SPEC
 
 sys.path.insert(0, str(GENERATOR))
-import regenerate  # noqa: E402
+import regenerate
 
 REGENERATE = [sys.executable, str(GENERATOR / "regenerate.py")]
 
@@ -65,7 +65,10 @@ def test_runtime_modules_are_copied_verbatim_apart_from_formatting() -> None:
     for source in (GENERATOR / "runtime").glob("*.py"):
         copied = PACKAGE / source.name
         assert copied.exists(), source.name
-        assert copied.read_text().splitlines()[0] == f"# Copied from generator/runtime/{source.name} by generator/regenerate.py. Do not edit here: edit the source."
+        assert (
+            copied.read_text().splitlines()[0]
+            == f"# Copied from generator/runtime/{source.name} by generator/regenerate.py. Do not edit here: edit the source."
+        )
 
 
 def test_stamp_records_inputs() -> None:
@@ -87,6 +90,7 @@ def test_pins_match_the_requirements() -> None:
 
 # --- a bad spec fails `make` with a message that names the spot -----------------------
 
+
 def _broken(tmp_path: Path, edit: str, replacement: str) -> Path:
     text = SPEC.read_text()
     assert edit in text
@@ -99,10 +103,26 @@ def _broken(tmp_path: Path, edit: str, replacement: str) -> Path:
     ("edit", "replacement", "message"),
     [
         ("openapi: 3.1.0", "openapi: 3.1.0\n  bad: [", "not valid YAML"),
-        ("        - name: limit\n          in: query", "        - name: limit\n          in: body", "invalid OpenAPI at paths/"),
-        ("          description: Page size, the most tasks one answer carries.\n", "", "/paths/~1v2~1{project_id}~1processor-tasks/get/parameters/0: parameter has no description"),
-        ("                    count: 1\n                    tasks: []", "                    count: -1\n                    tasks: []", "examples/empty-page: example does not validate"),
-        ("$ref: '#/components/schemas/WorkPath'", "$ref: '#/components/schemas/NoSuchSchema'", "'#/components/schemas/NoSuchSchema' does not resolve"),
+        (
+            "        - name: limit\n          in: query",
+            "        - name: limit\n          in: body",
+            "invalid OpenAPI at paths/",
+        ),
+        (
+            "          description: Page size, the most tasks one answer carries.\n",
+            "",
+            "/paths/~1v2~1{project_id}~1processor-tasks/get/parameters/0: parameter has no description",
+        ),
+        (
+            "                    count: 1\n                    tasks: []",
+            "                    count: -1\n                    tasks: []",
+            "examples/empty-page: example does not validate",
+        ),
+        (
+            "$ref: '#/components/schemas/WorkPath'",
+            "$ref: '#/components/schemas/NoSuchSchema'",
+            "'#/components/schemas/NoSuchSchema' does not resolve",
+        ),
         (
             "      operationId: DescribeProcessorTask\n      tags",
             "      operationId: DescribeProcessorTask\n      requestBody:\n        content:\n          application/xml:\n            schema:\n              type: string\n      tags",

@@ -61,9 +61,12 @@ def test_faults_over_http_drop_the_connection() -> None:
         "MOCK_FAULT_429_FIRST_N": "3",
         "MOCK_FAULT_RETRY_AFTER": "2",
     }
-    with running_mock_server(env) as url, httpx.Client(base_url=url) as client:
-        with pytest.raises(httpx.RemoteProtocolError):
-            client.get(LIST, headers=TOKEN)
+    with (
+        running_mock_server(env) as url,
+        httpx.Client(base_url=url) as client,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        client.get(LIST, headers=TOKEN)
         assert client.get(LIST, headers=TOKEN).status_code == 503
         throttled = client.get(LIST, headers=TOKEN)
         assert throttled.status_code == 429 and throttled.headers["retry-after"] == "2"
@@ -82,6 +85,8 @@ def test_environment_overrides_credentials_and_data(tmp_path: Path) -> None:
 def test_a_bad_fixture_stops_the_process_with_the_record_named(tmp_path: Path) -> None:
     fixture = tmp_path / "tasks.json"
     fixture.write_text(json.dumps([{"task_id": "fine"}, {"task_id": "bad", "status": "x"}]))
-    with pytest.raises(RuntimeError, match=r"record 1 \(task_id 'bad'\).*\$\.status"):
-        with running_mock_server({"MOCK_FIXTURE": str(fixture)}):
-            pass
+    with (
+        pytest.raises(RuntimeError, match=r"record 1 \(task_id 'bad'\).*\$\.status"),
+        running_mock_server({"MOCK_FIXTURE": str(fixture)}),
+    ):
+        pass

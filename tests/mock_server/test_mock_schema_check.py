@@ -94,9 +94,7 @@ def _mutants(task: Task, rng: random.Random, count: int) -> list[Any]:
     return result
 
 
-def test_the_task_schema_agrees_with_jsonschema_on_good_and_broken_records(
-    spec: Spec, seeded: list[Task]
-) -> None:
+def test_the_task_schema_agrees_with_jsonschema_on_good_and_broken_records(spec: Spec, seeded: list[Task]) -> None:
     validator = spec.schema_validator("DescribeProcessorTaskResp")
     check = compile_check(spec, {"$ref": "#/components/schemas/DescribeProcessorTaskResp"}, validator.format_checker)
     rng = random.Random(20240101)
@@ -138,9 +136,7 @@ def test_every_spec_schema_agrees_with_jsonschema_on_odd_values(spec: Spec, name
         ({"anyOf": [False, {"type": "boolean"}]}, [True], [None]),
     ],
 )
-def test_each_mirrored_keyword_agrees_with_jsonschema(
-    spec: Spec, schema: Any, good: list[Any], bad: list[Any]
-) -> None:
+def test_each_mirrored_keyword_agrees_with_jsonschema(spec: Spec, schema: Any, good: list[Any], bad: list[Any]) -> None:
     validator = spec.validator(schema)
     check = compile_check(spec, schema, validator.format_checker)
     for value in good:

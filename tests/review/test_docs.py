@@ -25,8 +25,9 @@ HARMLESS_BLOCKED = re.compile(r"^https://cdn\.redoc\.ly/redoc/logo[\w.-]*\.svg$"
 @pytest.fixture(scope="module")
 def built(redocly: list[str], tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("docs") / "index.html"
-    done = subprocess.run(["make", "-s", "docs", f"DOCS_OUT={out}"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        ["make", "-s", "docs", f"DOCS_OUT={out}"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return out
 
@@ -36,7 +37,11 @@ def rendered(built: Path, chromium: Path) -> dict[str, Any]:
     REPORTS.mkdir(exist_ok=True)
     done = subprocess.run(
         ["node", str(RENDERER), str(built), str(REPORTS / "docs.png")],
-        cwd=ROOT, capture_output=True, text=True, timeout=90, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
         env={**os.environ, "CHROMIUM": str(chromium)},
     )
     assert done.returncode == 0, done.stderr
@@ -71,7 +76,11 @@ def test_both_operations_and_every_parameter_render(rendered: dict[str, Any]) ->
         assert operation["summary"] in text
         names += [p["name"] for p in operation["parameters"]] if "parameters" in operation else []
         for name in names:
-            pname = document["components"]["parameters"][name]["name"] if name in document["components"]["parameters"] else name
+            pname = (
+                document["components"]["parameters"][name]["name"]
+                if name in document["components"]["parameters"]
+                else name
+            )
             assert re.search(rf"(^|\n){re.escape(pname)}\n", text), f"parameter {pname} of {path}"
 
 

@@ -134,8 +134,10 @@ def test_server_changes_are_listed_as_informational() -> None:
     for name, change_id in [
         ("server-url-changed", "server-url-changed #/servers https://things.{region}.example.com"),
         ("server-removed", "server-removed #/servers http://127.0.0.1:8080"),
-        ("server-variable-changed", "server-variable-changed #/servers https://things.{region}.example.com"
-                                    " {region} default"),
+        (
+            "server-variable-changed",
+            "server-variable-changed #/servers https://things.{region}.example.com {region} default",
+        ),
     ]:
         status, text = run(old, load(FIXTURES / f"{name}.yaml"), "", "base")
         assert status == 0, text
@@ -170,7 +172,11 @@ def test_current_spec_against_itself_reports_nothing() -> None:
 def test_current_spec_against_head_through_git() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "review.spec_diff", "--base", "HEAD", "--spec", str(SPEC.relative_to(ROOT))],
-        cwd=ROOT, capture_output=True, text=True, timeout=30, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert done.returncode in (0, 1), done.stderr  # 1 only while the working tree has a breaking edit
     assert "Contract diff HEAD" in done.stdout
@@ -232,15 +238,29 @@ def test_additions_pass_without_changelog() -> None:
 
 
 def test_make_diff_target_runs() -> None:
-    done = subprocess.run(["make", "-s", "diff", "BASE=HEAD"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        ["make", "-s", "diff", "BASE=HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
     assert "Contract diff HEAD" in done.stdout, done.stderr
 
 
 def test_spec_diff_is_mypy_strict_clean() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--config-file", "/dev/null", "--cache-dir",
-         str(ROOT / ".mypy_cache"), "review/spec_diff.py"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            "/dev/null",
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            "review/spec_diff.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -140,7 +140,14 @@ def test_responses_are_tolerant_of_a_newer_server(spec: dict[str, Any]) -> None:
 
 def test_pagination_extension(spec: dict[str, Any]) -> None:
     paging = spec["paths"][LIST_PATH]["get"]["x-pagination"]
-    assert paging == {**paging, "items": "tasks", "total": "count", "limit-param": "limit", "page-param": "offset", "first-page": 0}
+    assert paging == {
+        **paging,
+        "items": "tasks",
+        "total": "count",
+        "limit-param": "limit",
+        "page-param": "offset",
+        "first-page": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -153,6 +160,7 @@ def test_each_contradiction_is_resolved_in_the_description(spec: dict[str, Any],
 
 # --- facts that carry over from the provider's pages --------------------------------
 
+
 def _bold_values(cell_text: str) -> list[str]:
     return re.findall(r"\*\*([A-Za-z0-9_]+)\*\*", cell_text)
 
@@ -163,8 +171,8 @@ def _table_rows(rst: str, title: str) -> dict[str, str]:
     block = rst[start:].split("\n\n.. ", 1)[0]
     rows: dict[str, str] = {}
     current = None
-    for line in block.splitlines():
-        line = line.strip()
+    for raw in block.splitlines():
+        line = raw.strip()
         if not line.startswith("|"):
             continue
         cells = [c.strip() for c in line.strip("|").split("|")]

@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 from tests.paths import GENERATOR, SPEC
 
 sys.path.insert(0, str(GENERATOR))
-import spec_rules  # noqa: E402
+import spec_rules
 
 LIST = ("paths", "/v2/{project_id}/processor-tasks", "get")
 DESCRIBE = ("paths", "/v2/{project_id}/processor-tasks/{task_id}", "get")
