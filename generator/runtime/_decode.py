@@ -249,7 +249,7 @@ class _Plan:
                     arguments.append(f"a{index}")
             lines.append("    return _cls(" + ", ".join(arguments) + ")")
         source = "\n".join(lines) + "\n"
-        exec(compile(source, f"<decoder of {self.cls.__name__}>", "exec"), self.namespace)  # noqa: S102
+        exec(compile(source, f"<decoder of {self.cls.__name__}>", "exec"), self.namespace)
         return typing.cast(Callable[[Any], Any], self.namespace["build"])
 
     def decode(self, raw: Any) -> Any:

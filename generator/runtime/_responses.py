@@ -22,7 +22,6 @@ from .types import Response
 T = TypeVar("T")
 
 
-
 def status_of(code: int) -> int:
     """The HTTPStatus member for a known code, the bare int for others (499, 520, ...).
 
