@@ -41,13 +41,15 @@ import attrs
 from .types import UNSET, Unset
 
 try:
-    import msgspec
+    import msgspec  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # the pure-Python reference path serves alone
     msgspec = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 
-FAST: bool = msgspec is not None
+FAST_AVAILABLE: bool = msgspec is not None
+"""Whether msgspec could be imported (the ``fast`` extra is installed)."""
+FAST: bool = FAST_AVAILABLE
 """Whether msgspec is used; ``False`` forces the pure-Python reference path."""
 
 # from_dict() reports a shape it refuses with one of these: a missing key, a value of the
@@ -74,6 +76,8 @@ def decode_model(content: bytes, from_dict: Callable[[Mapping[str, Any]], T]) ->
         if plan is not None:
             try:
                 return typing.cast(T, plan.decode(content))
+            except _WholeAnswer:
+                pass
             except SHAPE_ERRORS as exc:
                 # Only the reference fallback of one object raises; its reason is final.
                 raise InvalidBody(_reason(exc)) from exc
@@ -147,6 +151,8 @@ class _Plan:
         self.strict_decoder = msgspec.json.Decoder(self.strict)
         self.lenient_decoder = msgspec.json.Decoder(self.lenient) if self.lenient is not None else None
         self.build: Callable[[Any], Any] = self._builder(fields)
+        # The same model with every list typed through, tried first for a whole answer.
+        self.whole = _nested(cls) if entry and any("_item_" in f.expression for f in fields) else None
 
     # Each field's hint becomes a mirror type and an expression that turns the mirror's
     # value ``v`` into the model's value.
@@ -250,34 +256,59 @@ class _Plan:
                     arguments.append(f"a{index}")
             lines.append("    return _cls(" + ", ".join(arguments) + ")")
         source = "\n".join(lines) + "\n"
+        self.source = source
         exec(compile(source, f"<decoder of {self.cls.__name__}>", "exec"), self.namespace)
         return typing.cast(Callable[[Any], Any], self.namespace["build"])
 
     def decode(self, raw: Any) -> Any:
         """Decode one object: strict mirror, then lenient mirror with unknown fields, then reference."""
+        if self.whole is not None:
+            # An answer that fits the strict mirrors throughout decodes in one call; only
+            # one that does not pays for going through its list items one by one.
+            try:
+                whole = self.whole.strict_decoder.decode(raw)
+            except _REFUSED:
+                pass
+            else:
+                return self.whole.build(whole)
         try:
-            return self.build(self.strict_decoder.decode(raw))
-        except msgspec.DecodeError:
+            mirror = self.strict_decoder.decode(raw)
+        except _REFUSED:
             pass
+        else:
+            return self.build(mirror)
         if self.lenient_decoder is not None:
             try:
                 mirror = self.lenient_decoder.decode(raw)
                 parts = _RAW_FIELDS.decode(raw)
-            except msgspec.DecodeError:
+            except _REFUSED:
                 pass
             else:
                 model = self.build(mirror)
                 # Unknown fields, decoded the way the reference path decodes them.
                 model.additional_properties = {
-                    key: json.loads(bytes(value)) for key, value in parts.items() if key not in self.known
+                    key: _loads(value) for key, value in parts.items() if key not in self.known
                 }
                 return model
         if self.entry:
-            # The whole answer: the reference path raises InvalidBody itself.
-            return reference_decode(bytes(raw), self.cls.from_dict)  # type: ignore[attr-defined]
+            raise _WholeAnswer
         # One item: from_dict() of exactly what the reference path would hand it; its error
         # is the one the whole answer raises on that path too.
-        return self.cls.from_dict(json.loads(bytes(raw)))  # type: ignore[attr-defined]
+        return self.cls.from_dict(_loads(raw))  # type: ignore[attr-defined]
+
+
+class _WholeAnswer(Exception):
+    """The fast path gives up on this answer; the reference path decodes all of it."""
+
+
+def _loads(raw: Any) -> Any:
+    # msgspec splits an answer into raw items without checking inside strings, so an item
+    # may hold what json.loads refuses (invalid UTF-8, nesting too deep); only the whole
+    # answer on the reference path can then say what is wrong, with its own words.
+    try:
+        return json.loads(bytes(raw))
+    except (ValueError, RecursionError) as exc:
+        raise _WholeAnswer from exc
 
 
 def _is_union(hint: Any) -> bool:
@@ -285,6 +316,11 @@ def _is_union(hint: Any) -> bool:
 
 
 _PLANS: dict[tuple[type, bool], _Plan | None] = {}
+# What msgspec raises on input it will not take: a type it refuses, malformed JSON, and
+# (inside strings of a split-off item, which it had skipped) invalid UTF-8.
+_REFUSED: tuple[type[BaseException], ...] = (
+    (msgspec.DecodeError, ValueError, RecursionError) if msgspec is not None else ()
+)
 _RAW_FIELDS: Any = msgspec.json.Decoder(dict[str, msgspec.Raw]) if msgspec is not None else None
 
 
@@ -305,7 +341,7 @@ def _plan_for(cls: Any, entry: bool) -> _Plan | None:
         try:
             plan = _Plan(cls, entry)
             _self_test(plan)
-        except (_Unsupported, TypeError, NameError, AssertionError, msgspec.DecodeError):
+        except Exception:  # a fast path that cannot be built must never break decoding
             plan = None
     _PLANS[key] = plan
     return plan
