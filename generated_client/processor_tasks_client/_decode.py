@@ -132,6 +132,9 @@ class _Plan:
         self.cls = cls
         self.entry = entry
         self.namespace: dict[str, Any] = {"UNSET": UNSET, "_cls": cls}
+        self.items: list[_Plan] = []
+        """Plans of the list items this one decodes one by one."""
+        self.lenient_first = False
         fields = [self._field(field, hints[field.name]) for hints in [typing.get_type_hints(cls)] for field in
                   attrs.fields(cls) if field.init]  # fmt: skip
         names = {field.name for field in attrs.fields(cls)}
@@ -186,6 +189,7 @@ class _Plan:
                         mirrors.append(list[msgspec.Raw])
                         key = f"_item_{item.__name__}"
                         self.namespace[key] = sub
+                        self.items.append(sub)
                         expression = f"[{key}.decode(x) for x in v] if v.__class__ is list else v"
                     else:
                         mirrors.append(_LIST[sub.strict if not sub.free_form else dict[str, Any]])
@@ -262,7 +266,7 @@ class _Plan:
 
     def decode(self, raw: Any) -> Any:
         """Decode one object: strict mirror, then lenient mirror with unknown fields, then reference."""
-        if self.whole is not None:
+        if self.whole is not None and not any(item.lenient_first for item in self.items):
             # An answer that fits the strict mirrors throughout decodes in one call; only
             # one that does not pays for going through its list items one by one.
             try:
@@ -271,24 +275,28 @@ class _Plan:
                 pass
             else:
                 return self.whole.build(whole)
-        try:
-            mirror = self.strict_decoder.decode(raw)
-        except _REFUSED:
-            pass
-        else:
-            return self.build(mirror)
+        if not self.lenient_first:
+            try:
+                mirror = self.strict_decoder.decode(raw)
+            except _REFUSED:
+                pass
+            else:
+                return self.build(mirror)
         if self.lenient_decoder is not None:
             try:
                 mirror = self.lenient_decoder.decode(raw)
                 parts = _RAW_FIELDS.decode(raw)
+                known = self.known
+                extras = {key: _EXTRA.decode(value) for key, value in parts.items() if key not in known}
             except _REFUSED:
                 pass
             else:
                 model = self.build(mirror)
-                # Unknown fields, decoded the way the reference path decodes them.
-                model.additional_properties = {
-                    key: _loads(value) for key, value in parts.items() if key not in self.known
-                }
+                model.additional_properties = extras
+                # A server that has moved on sends such objects one after another: while
+                # it does, the strict mirror's refusal (an exception each time) is skipped.
+                # Only speed depends on this guess, never the result, so threads may share it.
+                self.lenient_first = bool(extras)
                 return model
         if self.entry:
             raise _WholeAnswer
@@ -322,6 +330,9 @@ _REFUSED: tuple[type[BaseException], ...] = (
     (msgspec.DecodeError, ValueError, RecursionError) if msgspec is not None else ()
 )
 _RAW_FIELDS: Any = msgspec.json.Decoder(dict[str, msgspec.Raw]) if msgspec is not None else None
+# Values of unknown fields, untyped. Where msgspec and json.loads could differ (NaN, numbers
+# out of range, lone surrogates) msgspec refuses, and the object takes the reference path.
+_EXTRA: Any = msgspec.json.Decoder() if msgspec is not None else None
 
 
 def _nested(cls: type) -> _Plan:

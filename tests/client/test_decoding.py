@@ -402,6 +402,17 @@ def test_shapes_that_used_to_slip_through_raise(
         b"null",
         b'{"count": 1, "tasks": [{"task_id": "a", "result": ' + b"[" * 5000 + b"]" * 5000 + b"}]}",
         b'{"count": 1, "tasks": [{"task_id": "\xff"}]}',
+        # Unknown fields take the lenient mirror, their values msgspec's untyped decoder.
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": NaN}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": 1e400}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": 123456789012345678901234567890}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": {"k": 1, "k": [2]}}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": 1, "zz": 2}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": "\\ud83d\\ude00 \\ud800"}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": 0.1, "yy": -0.0, "xx": 5e-324}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": ' + b"[" * 3000 + b"]" * 3000 + b"}]}",
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": 1}, {"task_id": "b", "name": 5}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": 1}, {"task_id": "b", "inputs": [{"zz": 1}]}]}',
     ],
 )
 def test_raw_bytes_edge_cases_agree(content: bytes) -> None:
