@@ -97,7 +97,7 @@ def test_a_caller_supplied_transport_is_used(stub: StubServer) -> None:
         return httpx.Response(200, json={"task_id": "x"})
 
     c = AuthenticatedClient(
-        base_url="http://example.invalid", token="t", httpx_args={"transport": httpx.MockTransport(handler)}
+        base_url="https://example.invalid", token="t", httpx_args={"transport": httpx.MockTransport(handler)}
     )
     assert describe_processor_task.sync("p", "x", client=c).task_id == "x"
     assert len(calls) == 1
