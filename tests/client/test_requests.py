@@ -51,8 +51,7 @@ def test_query_parameters_follow_the_spec(stub: StubServer, client: Authenticate
         ("status", "3"),
         ("task_name", "Pré"),
         ("task_type", "sys_data_selection"),
-        ("version_id", "v2"),
-        ("version_id", "v1"),
+        ("version_id", "v2,v1"),  # style form, explode false: one comma-joined value
         ("workspace_id", "ws-1"),
     ]
 

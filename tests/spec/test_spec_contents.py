@@ -68,7 +68,7 @@ def test_all_fourteen_list_parameters_with_defaults_and_ranges(spec: dict[str, A
     assert schema_of(spec, query["offset"])["minimum"] == 0
     version_id = query["version_id"]
     assert version_id["schema"]["type"] == "array" and version_id["schema"]["items"]["type"] == "string"
-    assert (version_id["style"], version_id["explode"]) == ("form", True)
+    assert (version_id["style"], version_id["explode"]) == ("form", False)
     assert all(p["required"] for p in found.values() if p["in"] == "path")
 
 
