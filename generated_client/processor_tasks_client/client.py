@@ -130,7 +130,8 @@ class Client:
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client
 
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
+        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout,
+        and the auth with its ``CredentialGuard``: where credentials go is then up to the client given.
         """
         self._client = client
         return self
@@ -162,7 +163,8 @@ class Client:
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
         """Manually set the underlying httpx.AsyncClient
 
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
+        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout,
+        and the auth with its ``CredentialGuard``: where credentials go is then up to the client given.
         """
         self._async_client = async_client
         return self
@@ -288,7 +290,8 @@ class AuthenticatedClient:
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client
 
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
+        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout,
+        and the auth with its ``CredentialGuard``: where credentials go is then up to the client given.
         """
         self._client = client
         return self
@@ -320,7 +323,8 @@ class AuthenticatedClient:
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
         """Manually set the underlying httpx.AsyncClient
 
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
+        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout,
+        and the auth with its ``CredentialGuard``: where credentials go is then up to the client given.
         """
         self._async_client = async_client
         return self

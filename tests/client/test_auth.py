@@ -75,7 +75,7 @@ def test_the_shared_test_vector() -> None:
 
 CASES: dict[str, dict[str, Any]] = {
     "defaults": {},
-    "repeated-array-keys": {"version_id": ["vB", "vA", "vC"]},
+    "array": {"version_id": ["vB", "vA", "vC"]},  # one comma-joined value (explode: false)
     "booleans": {"query_current": True, "return_result": False},
     "spaces": {"task_name": "my task  name"},
     "slashes": {"source": "obs://bucket/dir/sub dir/"},
