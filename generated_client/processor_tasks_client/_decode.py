@@ -135,6 +135,9 @@ class _Plan:
         self.items: list[_Plan] = []
         """Plans of the list items this one decodes one by one."""
         self.lenient_first = False
+        self.expected: dict[tuple[str, ...], tuple[Any, tuple[tuple[int, str], ...]]] = {}
+        """Strict mirrors that also declare unknown fields seen together, by their names."""
+        self.extended: tuple[Any, tuple[tuple[int, str], ...]] | None = None
         fields = [self._field(field, hints[field.name]) for hints in [typing.get_type_hints(cls)] for field in
                   attrs.fields(cls) if field.init]  # fmt: skip
         names = {field.name for field in attrs.fields(cls)}
@@ -153,6 +156,7 @@ class _Plan:
             self.lenient = self._mirror(fields, forbid=False) if self.has_extras else None
         self.strict_decoder = msgspec.json.Decoder(self.strict)
         self.lenient_decoder = msgspec.json.Decoder(self.lenient) if self.lenient is not None else None
+        self.fields = fields
         self.build: Callable[[Any], Any] = self._builder(fields)
         # The same model with every list typed through, tried first for a whole answer.
         self.whole = _nested(cls) if entry and any("_item_" in f.expression for f in fields) else None
@@ -231,16 +235,31 @@ class _Plan:
         self.namespace[mirror_key] = check
         return f"{key}(v) if v.__class__ is {mirror_key} else v"
 
-    def _mirror(self, fields: list[_Field], forbid: bool) -> Any:
-        spec = [(f.name, f.mirror) if f.required else (f.name, f.mirror, UNSET) for f in fields]
+    def _mirror(self, fields: list[_Field], forbid: bool, extra: tuple[str, ...] = ()) -> Any:
+        spec: list[Any] = [(f.name, f.mirror) if f.required else (f.name, f.mirror, UNSET) for f in fields]
+        # Unknown fields this mirror expects by name, untyped, as `_extra_<n>` attributes.
+        spec += [(f"_extra_{index}", Any, UNSET) for index in range(len(extra))]
+        rename = {**self.json_names, **{f"_extra_{index}": name for index, name in enumerate(extra)}}
         return msgspec.defstruct(
             f"{self.cls.__name__}Mirror",
             spec,
             kw_only=True,
             forbid_unknown_fields=forbid,
             gc=False,
-            rename=self.json_names,
+            rename=rename,
         )
+
+    def _learn(self, names: tuple[str, ...]) -> None:
+        """Expect these unknown fields from now on: a strict mirror that declares them too."""
+        if names in self.expected or len(self.expected) >= _MAX_EXPECTED or len(names) > _MAX_EXPECTED:
+            self.extended = self.expected.get(names)
+            return
+        try:
+            decoder = msgspec.json.Decoder(self._mirror(self.fields, forbid=True, extra=names))
+        except (TypeError, ValueError):  # a name msgspec cannot declare (quotes, control characters)
+            self.extended = None
+            return
+        self.extended = self.expected[names] = (decoder, tuple(enumerate(names)))
 
     def _builder(self, fields: list[_Field]) -> Callable[[Any], Any]:
         # Generated source, as attrs does for __init__: one positional call per object is
@@ -282,6 +301,20 @@ class _Plan:
                 pass
             else:
                 return self.build(mirror)
+        elif self.extended is not None:
+            # The fields a server that has moved on keeps adding, declared: one strict
+            # decode again, as for an object the contract describes in full.
+            decoder, names = self.extended
+            try:
+                mirror = decoder.decode(raw)
+            except _REFUSED:
+                pass
+            else:
+                model = self.build(mirror)
+                model.additional_properties = {
+                    name: value for index, name in names if (value := getattr(mirror, f"_extra_{index}")) is not UNSET
+                }
+                return model
         if self.lenient_decoder is not None:
             try:
                 mirror = self.lenient_decoder.decode(raw)
@@ -294,9 +327,12 @@ class _Plan:
                 model = self.build(mirror)
                 model.additional_properties = extras
                 # A server that has moved on sends such objects one after another: while
-                # it does, the strict mirror's refusal (an exception each time) is skipped.
-                # Only speed depends on this guess, never the result, so threads may share it.
+                # it does, a mirror that expects its new fields is tried first, and the
+                # strict mirror's refusal (an exception each time) is skipped. Only speed
+                # depends on this guess, never the result, so threads may share it.
                 self.lenient_first = bool(extras)
+                if extras:
+                    self._learn(tuple(extras))
                 return model
         if self.entry:
             raise _WholeAnswer
@@ -324,6 +360,9 @@ def _is_union(hint: Any) -> bool:
 
 
 _PLANS: dict[tuple[type, bool], _Plan | None] = {}
+# Sets of unknown field names a model learns to expect (and names per set): a bound, so
+# that a server inventing new names on every object cannot grow the cache.
+_MAX_EXPECTED = 8
 # What msgspec raises on input it will not take: a type it refuses, malformed JSON, and
 # (inside strings of a split-off item, which it had skipped) invalid UTF-8.
 _REFUSED: tuple[type[BaseException], ...] = (
