@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -30,7 +31,7 @@ EXTRA_PROPERTIES = {
     "zz_grid": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}, "description": "Grid."},
     "zz_order": {"$ref": "#/components/schemas/Order", "description": "Order."},
 }
-GOOD = {
+GOOD: dict[str, Any] = {
     "zz_tags": ["a", ""],
     "zz_counts": None,
     "zz_flags": [True, False],
@@ -39,7 +40,7 @@ GOOD = {
     "zz_grid": [[1, 2], []],
     "zz_order": "asc",
 }
-WRONG = {
+WRONG: dict[str, list[Any]] = {
     "zz_tags": [{}, "", [[""]], ["a", 1], [None]],
     "zz_counts": ["", {}, [True], [1.5], ["1"]],
     "zz_flags": [[0], [1], "true", {}],
@@ -83,7 +84,7 @@ def extended_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _decode_all(client: Path, bodies: list[dict[str, object]]) -> dict[str, object]:
+def _decode_all(client: Path, bodies: list[dict[str, Any]]) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(SCRIPT)],
         input=json.dumps(bodies),
