@@ -16,13 +16,16 @@ whichever path does the work:
   a page is decoded on its own, first by the strict mirror, then (when the task carries
   fields the contract does not list yet) by a lenient mirror plus a split of the task
   into its raw fields that keeps the unknown ones, and last by the reference path, whose
-  answer, or error, is final.
+  answer, or error, is final. Unknown fields that keep coming are learnt by name into a
+  strict mirror that declares them, so an evolved server costs one refusal, not one per
+  task.
 
 Enum members come from a dict look-up that keeps values the contract does not know yet
 as plain values, as ``from_dict()`` does. A model whose type hints hold anything the
-mirrors cannot express exactly (floats, unions msgspec cannot tell apart, typed
-additional properties, JSON names that differ from the Python names) simply has no fast
-path, and a start-up self-test proves each mirror against ``from_dict()`` before use.
+mirrors cannot express exactly (floats, lists of lists, unions msgspec cannot tell apart,
+typed additional properties, JSON names other than the Python name or that name less the
+``_`` the generator appends to keywords) simply has no fast path, and a self-test at first
+use proves each mirror against ``from_dict()``.
 Set ``FAST = False`` to force the reference path (the test suite runs both).
 """
 
@@ -137,8 +140,8 @@ class _Plan:
         self.expected: dict[tuple[str, ...], tuple[Any, tuple[tuple[int, str], ...]]] = {}
         """Strict mirrors that also declare unknown fields seen together, by their names."""
         self.extended: tuple[Any, tuple[tuple[int, str], ...]] | None = None
-        fields = [self._field(field, hints[field.name]) for hints in [typing.get_type_hints(cls)] for field in
-                  attrs.fields(cls) if field.init]  # fmt: skip
+        hints = typing.get_type_hints(cls)
+        fields = [self._field(field, hints[field.name]) for field in attrs.fields(cls) if field.init]
         names = {field.name for field in attrs.fields(cls)}
         self.has_extras = "additional_properties" in names
         self.free_form = not fields and self.has_extras
@@ -310,9 +313,13 @@ class _Plan:
                 pass
             else:
                 model = self.build(mirror)
-                model.additional_properties = {
+                extras = {
                     name: value for index, name in names if (value := getattr(mirror, f"_extra_{index}")) is not UNSET
                 }
+                model.additional_properties = extras
+                # A server back to the contract's fields goes back to the strict mirrors
+                # (and an answer to the single whole-answer decode).
+                self.lenient_first = bool(extras)
                 return model
         if self.lenient_decoder is not None:
             try:

@@ -552,7 +552,12 @@ def test_unknown_fields_a_server_keeps_sending_are_expected_by_name() -> None:
     page = _outcome(content, ListProcessorTasksResp.from_dict, True)[1]
     assert page.to_dict() == json.loads(content)
     plan = _decode._plan_for(DescribeProcessorTaskResp, False)
-    assert plan is not None and plan.lenient_first
+    assert plan is not None
     assert plan.extended is not None and [name for _, name in plan.extended[1]] == ["zz_c"]
     assert ("zz_a", "zz_b") in plan.expected
+    # The last task had no unknown field: back to the strict mirrors, the names kept.
+    assert not plan.lenient_first
+    evolved_again = json.dumps({"count": 1, "tasks": [tasks[0]]}).encode()
+    assert _outcome(evolved_again, ListProcessorTasksResp.from_dict, True)[1].tasks[0]["zz_b"] == [2]
+    assert plan.lenient_first and plan.extended is plan.expected[("zz_a", "zz_b")]
     _lenient_first(False)
