@@ -170,8 +170,8 @@ RULES: dict[str, str] = {
     "response-media-type-added": "response-media-types",
     "response-header-removed": "response-headers",
     "response-header-added": "response-headers",
-    "response-header-now-optional": "response-headers",
-    "response-header-now-required": "response-headers",
+    "response-header-made-optional": "response-headers",
+    "response-header-made-required": "response-headers",
     "response-type-widened": "response-types",
     "response-type-narrowed": "response-types",
     "response-type-changed": "response-types",
@@ -676,23 +676,38 @@ def _headers(spec: Spec, response: Mapping[str, JSON]) -> dict[str, tuple[str, J
 
 
 def compare_response_headers(
-    old: Spec, new: Spec, where: str, ra: Mapping[str, JSON], rb: Mapping[str, JSON], report: Report
+    old: Spec, new: Spec, op: str, ra: Mapping[str, JSON], rb: Mapping[str, JSON], report: Report
 ) -> None:
-    """Response headers are outputs: removed or no longer required breaks, schemas compare as responses."""
+    """Response headers are outputs: removed or no longer required breaks, schemas compare as responses.
+
+    Locations are `<op> <header name>`, without the status: compare_responses folds the same
+    change in several answers of one operation (a shared header) into one change.
+    """
     ha, hb = _headers(old, ra), _headers(new, rb)
     for key in sorted(set(ha) - set(hb)):
-        report.add("response-header-removed", f"{where} header.{ha[key][0]}", True, "header removed")
+        report.add("response-header-removed", f"{op} {ha[key][0]}", True, "header removed")
     for key in sorted(set(hb) - set(ha)):
-        report.add("response-header-added", f"{where} header.{hb[key][0]}", False, "new header")
+        report.add("response-header-added", f"{op} {hb[key][0]}", False, "new header")
     for key in sorted(set(ha) & set(hb)):
         (name, header_a), (_, header_b) = ha[key], hb[key]
-        spot = f"{where} header.{name}"
+        spot = f"{op} {name}"
         required_a, required_b = bool(header_a.get("required")), bool(header_b.get("required"))
         if required_a and not required_b:
-            report.add("response-header-now-optional", spot, True, "clients may rely on its presence")
+            report.add("response-header-made-optional", spot, True, "clients may rely on its presence")
         elif required_b and not required_a:
-            report.add("response-header-now-required", spot, False, "answers always carry it now")
+            report.add("response-header-made-required", spot, False, "answers always carry it now")
         compare_schemas(old, new, header_a.get("schema"), header_b.get("schema"), "response", spot, report)
+
+
+def _fold_statuses(per_status: list[tuple[str, Report]], report: Report) -> None:
+    """One change per (rule, location, verdict), naming the statuses it was found in."""
+    folded: dict[tuple[str, str, bool], tuple[Change, list[str]]] = {}
+    for status, found in per_status:
+        for change in found.changes:
+            key = (change.rule, change.location, change.breaking)
+            folded.setdefault(key, (change, []))[1].append(status)
+    for change, statuses in folded.values():
+        report.add(change.rule, change.location, change.breaking, f"{change.detail}; header of {', '.join(statuses)}")
 
 
 def compare_responses(
@@ -709,10 +724,12 @@ def compare_responses(
         )
     for status in sorted(set(b) - set(a)):
         report.add("response-status-added", f"{op} {status}", False, "new status")
+    headers: list[tuple[str, Report]] = []
     for status in sorted(set(a) & set(b)):
         ra, rb = old.resolve(a[status]), new.resolve(b[status])
         where = f"{op} {status}"
-        compare_response_headers(old, new, where, ra, rb, report)
+        headers.append((str(status), Report()))
+        compare_response_headers(old, new, op, ra, rb, headers[-1][1])
         ca, cb = _content(old, ra), _content(new, rb)
         for media in sorted(set(ca) - set(cb)):
             report.add("response-media-type-removed", f"{where} {media}", True, "media type removed")
@@ -722,6 +739,7 @@ def compare_responses(
             compare_schemas(
                 old, new, ca[media].get("schema"), cb[media].get("schema"), "response", f"{where} {media} #", report
             )
+    _fold_statuses(headers, report)
 
 
 def compare_request_bodies(old: Spec, new: Spec, op: str, a: JSON, b: JSON, report: Report) -> None:
