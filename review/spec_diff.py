@@ -369,7 +369,10 @@ def view(spec: Spec, node: JSON) -> View:
     if "const" in schema:
         named.add(_value_key(schema["const"]))
     own_open = not ("enum" in schema or "const" in schema)
-    own_keywords = {k: schema[k] for k in CONSTRAINT_KEYWORDS if k in schema}
+    # `uniqueItems: false` is the default: written out or left out, it restricts nothing.
+    own_keywords = {
+        k: schema[k] for k in CONSTRAINT_KEYWORDS if k in schema and (k, schema[k]) != ("uniqueItems", False)
+    }
     if not branches:
         return View(
             types=own_types,
@@ -439,16 +442,14 @@ def _fmt_types(types: frozenset[str] | None) -> str:
 def _constraint_kind(key: str, before: JSON, after: JSON) -> Kind:
     """How one constraint keyword moved: narrowed (admits less), widened, or changed."""
     if before is None:
-        return "widened" if key == "uniqueItems" and not after else "narrowed"
+        return "narrowed"
     if after is None:
-        return "narrowed" if key == "uniqueItems" and not before else "widened"
+        return "widened"
     bound = BOUND_KEYWORDS.get(key)
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (before, after))
     if bound is not None and numbers:
         tighter = after > before if bound == "lower" else after < before
         return "narrowed" if tighter else "widened"
-    if key == "uniqueItems":
-        return "narrowed" if after else "widened"
     if key == "multipleOf" and numbers:
         # Multiples of 10 are multiples of 5: a divisor of the old step widens.
         if before % after == 0:

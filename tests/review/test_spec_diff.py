@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from review.spec_diff import INFORMATIONAL_FAMILIES, RULES, acknowledged, diff, run
+from review.spec_diff import INFORMATIONAL_FAMILIES, RULES, _constraint_kind, acknowledged, diff, run
 from tests.review.conftest import ROOT, SPEC
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diff"
@@ -536,3 +536,33 @@ def test_hint_names_the_changelog_given(workdir: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "add under the '## 1.0.0' heading of docs/CHANGES.md" in done.stdout
     assert "openapi/CHANGELOG.md" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("key", "before", "after", "kind"),
+    [
+        ("maximum", 100, 50, "narrowed"),
+        ("minimum", 1, 0, "widened"),
+        ("exclusiveMinimum", 0, 1, "narrowed"),
+        ("maxItems", None, 10, "narrowed"),
+        ("minContains", 2, None, "widened"),
+        ("multipleOf", 10, 5, "widened"),  # every multiple of 10 is a multiple of 5
+        ("multipleOf", 5, 10, "narrowed"),
+        ("multipleOf", 4, 6, "changed"),
+        ("uniqueItems", None, True, "narrowed"),
+        ("pattern", None, "^a", "narrowed"),
+        ("pattern", "^a", "^b", "changed"),
+        ("format", "int32", "int64", "changed"),
+        ("propertyNames", {"maxLength": 3}, None, "widened"),
+    ],
+)
+def test_constraint_kind(key: str, before: Any, after: Any, kind: str) -> None:
+    assert _constraint_kind(key, before, after) == kind
+
+
+def test_unique_items_false_is_no_constraint() -> None:
+    old = load(FIXTURES / "array-parameter-added.yaml")
+    new = copy.deepcopy(old)
+    label = next(p for p in new["paths"]["/v1/{project_id}/things"]["get"]["parameters"] if p["name"] == "label")
+    label["schema"]["uniqueItems"] = False
+    assert diff(old, new).changes == []
