@@ -69,6 +69,9 @@ def renamed_member(tmp_path: Path) -> tuple[Path, Path]:
     committed, fresh = tmp_path / "committed", tmp_path / "fresh"
     shutil.copytree(GENERATED, committed)
     shutil.copytree(GENERATED, fresh)
+    # The versions below are relative to a committed 1.0.0, whatever the spec is at today.
+    stamp = committed / "GENERATED.json"
+    stamp.write_text(json.dumps({**json.loads(stamp.read_text()), "api_version": "1.0.0"}))
     module = fresh / "processor_tasks_client" / "models" / "task_status.py"
     text = module.read_text()
     assert "    COMPLETED = " in text
@@ -142,7 +145,8 @@ def test_renamed_operation_id_fails_generation_and_keeps_the_client(tmp_path: Pa
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"  - {LIST_MODULE}\n      with .aiter_items" in done.stderr
     assert f"Breaking: public-name-removed {LIST_MODULE}\n" in done.stderr
-    assert "needs at least 2.0.0" in done.stderr and "Traceback" not in done.stderr
+    version = json.loads(before)["api_version"]
+    assert f"needs at least {int(version.split('.')[0]) + 1}.0.0" in done.stderr and "Traceback" not in done.stderr
     # Nothing was replaced: the old module is still there, the new one is not.
     assert (out / "GENERATED.json").read_text() == before
     assert (out / "processor_tasks_client" / "api" / "processor_tasks" / "list_processor_tasks.py").exists()
