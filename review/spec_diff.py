@@ -130,7 +130,8 @@ RULES: dict[str, str] = {
     "operation-tag-changed": "operation-tag",
     "component-schema-removed": "component-schemas",
     "component-schema-added": "component-schemas",
-    "schema-title-changed": "schema-titles",
+    "schema-title-changed": "class-names",
+    "schema-class-changed": "class-names",
     "enum-member-renamed": "enum-member-names",
     "parameter-removed": "parameters",
     "required-parameter-added": "parameters",
@@ -432,6 +433,19 @@ def generates_class(spec: Spec, node: JSON) -> bool:
     return isinstance(schema, Mapping) and ("enum" in schema or "properties" in schema or "allOf" in schema)
 
 
+def generated_class(spec: Spec, node: JSON) -> str | None:
+    """The class a schema node is typed as: a component's name (or title), "inline" for a class
+    named after where it sits, None when no class is generated."""
+    if not generates_class(spec, node):
+        return None
+    ref = node.get("$ref") if isinstance(node, Mapping) else None
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~")
+        title = spec.resolve(node).get("title")
+        return pascal_case(str(title or name))
+    return "inline"
+
+
 # --- comparisons ---------------------------------------------------------------------
 
 
@@ -493,6 +507,13 @@ def compare_schemas(
             f"{old.get('title')!r} -> {new.get('title')!r}"
             + (" (the generated class is renamed)" if renames else " (no class is generated here)"),
         )
+    # The class a value is typed as: switching it breaks code that names the old class.
+    # (A component's own rename through `title` is reported once, by compare_components.)
+    class_a, class_b = generated_class(old_spec, old), generated_class(new_spec, new)
+    ref_a = old.get("$ref", "inline") if isinstance(old, Mapping) else "inline"
+    ref_b = new.get("$ref", "inline") if isinstance(new, Mapping) else "inline"
+    if class_a is not None and class_b is not None and ref_a != ref_b and class_a != class_b:
+        report.add("schema-class-changed", where, True, f"typed as {class_a} -> {class_b}")
     # Types.
     if a.types != b.types:
         removed = a.types is None or (b.types is not None and bool(a.types - b.types))

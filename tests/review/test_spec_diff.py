@@ -30,10 +30,15 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
     "operation-id-case-changed": ("operation-id", {("operation-id-changed", OK)}),  # same module name
     "operation-tag-changed": ("operation-tag", {("operation-tag-changed", B)}),
     "operation-tag-spelled-out": ("operation-tag", {("operation-tag-changed", OK)}),  # "Default" = default
-    "component-schema-removed": ("component-schemas", {("component-schema-removed", B)}),
+    # Kind is inlined into Thing.kind: the class goes, and the field is typed as a new one.
+    "component-schema-removed": (
+        "component-schemas",
+        {("component-schema-removed", B), ("schema-class-changed", B)},
+    ),
     "component-schema-added": ("component-schemas", {("component-schema-added", OK)}),
-    "schema-title-changed": ("schema-titles", {("schema-title-changed", B)}),
-    "schema-title-on-scalar": ("schema-titles", {("schema-title-changed", OK)}),
+    "schema-title-changed": ("class-names", {("schema-title-changed", B)}),
+    "schema-title-on-scalar": ("class-names", {("schema-title-changed", OK)}),
+    "property-class-changed": ("class-names", {("schema-class-changed", B)}),  # Kind -> inline ThingKind
     "enum-member-named": ("enum-member-names", {("enum-member-renamed", B)}),  # VALUE_2 -> DONE
     "enum-member-named>enum-member-renamed": ("enum-member-names", {("enum-member-renamed", B)}),
     "enum-member-named>enum-values-reordered": ("enum-member-names", set()),
