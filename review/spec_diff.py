@@ -24,7 +24,7 @@ them for reviewers; `RULES` below lists every rule id with its family):
 - Our rule on top: a change to a generated public Python name breaks vendors whichever
   side it is on: a removed operation, schema, property or enum value, a renamed
   operationId or first tag (the module), `title` (the class), `x-enum-varnames` (the
-  member).
+  member), a field typed as another class.
 - Security: a removed requirement alternative or scheme, or a scheme sent differently,
   breaks. Paging: any change to `x-pagination` (the generated paging helpers) breaks.
   Servers: changes are informational (clients configure their base URL).
