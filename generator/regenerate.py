@@ -44,9 +44,6 @@ sys.path.insert(1, str(ROOT))
 
 import spec_rules  # noqa: E402
 
-# One parser for `Breaking:` lines and semver, shared with `make diff`.
-from review.spec_diff import acknowledged, semver  # noqa: E402
-
 PACKAGE = "processor_tasks_client"
 CONFIG = HERE / "config.yaml"
 TEMPLATES = HERE / "templates"
@@ -314,6 +311,8 @@ def _committed_version(project: Path) -> str | None:
 
 
 def _major_bump_problem(old: str, new: str) -> str | None:
+    from review.spec_diff import semver
+
     try:
         old_v, new_v = semver(old), semver(new)
     except ValueError as exc:
@@ -331,6 +330,10 @@ def guard_public_names(fresh: Path, committed: Path, spec_path: Path, new_versio
     lost = sorted(public_names(committed) - public_names(fresh))
     if not lost:
         return
+    # One parser for `Breaking:` lines, shared with `make diff`; imported only when needed,
+    # since it loads openapi-python-client's naming helpers (about a second).
+    from review.spec_diff import acknowledged
+
     old_version = _committed_version(committed) or "unknown"
     acks: set[str] = set()
     if changelog.is_file():

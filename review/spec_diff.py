@@ -58,7 +58,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from openapi_python_client.strings import PythonIdentifier, pascal_case
 
 Direction = Literal["request", "response"]
 Kind = Literal["narrowed", "widened", "changed"]
@@ -434,15 +433,15 @@ def generates_class(spec: Spec, node: JSON) -> bool:
 
 
 def generated_class(spec: Spec, node: JSON) -> str | None:
-    """The class a schema node is typed as: a component's name (or title), "inline" for a class
-    named after where it sits, None when no class is generated."""
+    """What names the class a schema node is typed as: a component's title or name, "inline"
+    for a class named after where it sits, None when no class is generated."""
     if not generates_class(spec, node):
         return None
     ref = node.get("$ref") if isinstance(node, Mapping) else None
     if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
         name = ref.rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~")
         title = spec.resolve(node).get("title")
-        return pascal_case(str(title or name))
+        return str(title or name)
     return "inline"
 
 
@@ -513,7 +512,9 @@ def compare_schemas(
     ref_a = old.get("$ref", "inline") if isinstance(old, Mapping) else "inline"
     ref_b = new.get("$ref", "inline") if isinstance(new, Mapping) else "inline"
     if class_a is not None and class_b is not None and ref_a != ref_b and class_a != class_b:
-        report.add("schema-class-changed", where, True, f"typed as {class_a} -> {class_b}")
+        typed_a, typed_b = (name if name == "inline" else pascal_case(name) for name in (class_a, class_b))
+        if typed_a != typed_b:
+            report.add("schema-class-changed", where, True, f"typed as {typed_a} -> {typed_b}")
     # Types.
     if a.types != b.types:
         removed = a.types is None or (b.types is not None and bool(a.types - b.types))
@@ -968,7 +969,17 @@ def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
 
 def _module_name(value: JSON, prefix: str) -> str:
     """The Python identifier openapi-python-client derives from an operationId or tag."""
+    # The generator's own naming, imported when first needed: the package takes a second to load.
+    from openapi_python_client.strings import PythonIdentifier
+
     return str(PythonIdentifier(str(value), prefix=prefix))
+
+
+def pascal_case(value: str) -> str:
+    """The class name openapi-python-client derives from a schema name or title."""
+    from openapi_python_client.strings import pascal_case as generator_pascal_case
+
+    return generator_pascal_case(value)
 
 
 def _first_tag(operation: Mapping[str, JSON]) -> str:
@@ -976,10 +987,11 @@ def _first_tag(operation: Mapping[str, JSON]) -> str:
     return str(tags[0])
 
 
-def _class_name(spec: Spec, name: str, schema: JSON) -> str:
+def _class_source(spec: Spec, name: str, schema: JSON) -> str:
+    """What a component's generated class is named from: its title, else its name."""
     resolved = spec.resolve(schema)
     title = resolved.get("title") if isinstance(resolved, Mapping) else None
-    return pascal_case(str(title or name))
+    return str(title or name)
 
 
 def compare_components(old: Spec, new: Spec, report: Report) -> None:
@@ -996,7 +1008,8 @@ def compare_components(old: Spec, new: Spec, report: Report) -> None:
     for name in sorted(set(b) - set(a)):
         report.add("component-schema-added", f"#/components/schemas/{name}", False, "new model")
     for name in sorted(set(a) & set(b)):
-        class_a, class_b = _class_name(old, name, a[name]), _class_name(new, name, b[name])
+        source_a, source_b = _class_source(old, name, a[name]), _class_source(new, name, b[name])
+        class_a, class_b = (pascal_case(source_a), pascal_case(source_b)) if source_a != source_b else ("", "")
         if class_a != class_b:
             renames = generates_class(old, a[name]) or generates_class(new, b[name])
             report.add(
