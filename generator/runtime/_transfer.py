@@ -339,7 +339,9 @@ def _keep(response: httpx.Response, content: bytes) -> None:
     response._content = content
 
 
-def _build(client: httpx.Client | httpx.AsyncClient, kwargs: Mapping[str, Any], deadline: float | None) -> httpx.Request:
+def _build(
+    client: httpx.Client | httpx.AsyncClient, kwargs: Mapping[str, Any], deadline: float | None
+) -> httpx.Request:
     args = dict(kwargs)
     headers = httpx.Headers(args.pop("headers", None))
     # Only encodings _Body can undo within the cap; httpx would also offer br and zstd

@@ -17,6 +17,7 @@ from tests.client.stub_server import Answer, StubServer
 def page(count: int, ids: list[str]) -> Answer:
     return Answer(body=json.dumps({"count": count, "tasks": [{"task_id": i} for i in ids]}).encode())
 
+
 HELPERS = ("iter_pages", "iter_items", "aiter_pages", "aiter_items")
 
 
