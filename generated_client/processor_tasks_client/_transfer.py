@@ -121,6 +121,11 @@ def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+def _passed() -> bool:
+    deadline = _DEADLINE.get()
+    return deadline is not None and time.monotonic() >= deadline
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     """A network stream whose every operation ends by the attempt's deadline."""
 
@@ -128,10 +133,20 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        try:
+            return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        except httpcore.ReadTimeout:
+            if _passed():  # say which bound it was: the shortened timeout, not the read timeout
+                raise httpcore.ReadTimeout(_DEADLINE_PASSED) from None
+            raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+        try:
+            self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+        except httpcore.WriteTimeout:
+            if _passed():
+                raise httpcore.WriteTimeout(_DEADLINE_PASSED) from None
+            raise
 
     def close(self) -> None:
         self._stream.close()
@@ -164,7 +179,13 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
+        try:
+            stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+        except httpcore.ConnectTimeout:
+            if _passed():
+                raise httpcore.ConnectTimeout(_DEADLINE_PASSED) from None
+            raise
+        return _DeadlineStream(stream)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
