@@ -13,7 +13,9 @@ from .retry import RetryPolicy
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """Used when no timeout is given: a vendored client must never hang forever."""
 
-USER_AGENT = f"processor-tasks-client/<openapi_python_client.schema.untrusted_string.UntrustedString object at 0x7f590a5a8b50> python-httpx/{httpx.__version__}"
+_CLIENT_VERSION = "1.0.0"
+
+USER_AGENT = f"processor-tasks-client/{_CLIENT_VERSION} python-httpx/{httpx.__version__}"
 """Sent unless ``headers`` sets its own ``User-Agent``, so the provider's logs can tell this client apart."""
 
 

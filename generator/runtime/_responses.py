@@ -53,7 +53,7 @@ def _client_errors() -> Iterator[None]:
 
 def _what(kwargs: dict[str, Any]) -> str:
     # Method and path only, for log records: the query holds filters, the headers credentials.
-    return f"{kwargs['method']} {str(kwargs['url']).split('?', 1)[0]}"
+    return f"{kwargs['method'].upper()} {str(kwargs['url']).split('?', 1)[0]}"
 
 
 def send(
