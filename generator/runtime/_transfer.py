@@ -55,7 +55,7 @@ DEFAULT_CALL_TIMEOUT = 120.0
 
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 """Cap of one decoded body. The largest answer the contract allows is one page of 100
-tasks, about 100 KB with typical fields; 8 MiB leaves room for tasks 80 times larger."""
+tasks, about 91 KB with the mock's seed data; 8 MiB leaves room for tasks 90 times larger."""
 
 ACCEPT_ENCODING = "gzip, deflate"
 """The encodings asked for: the ones this module can undo within the size cap."""
