@@ -215,7 +215,10 @@ class _Inflater:
     """Undoes one gzip or deflate layer, never producing more than it is allowed to."""
 
     def __init__(self, coding: str) -> None:
-        self._raw_fallback = coding == "deflate"
+        # Some servers send "deflate" as raw deflate, without the zlib wrapper the RFC asks
+        # for; zlib tells after the wrapper's two header bytes. Until then the bytes fed
+        # are kept, to start over without the wrapper.
+        self._start: bytes | None = b"" if coding == "deflate" else None
         self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS if coding in ("gzip", "x-gzip") else zlib.MAX_WBITS)
 
     def feed(self, data: bytes, room: int | None) -> bytes:
@@ -224,12 +227,15 @@ class _Inflater:
         try:
             out = self._zlib.decompress(data, limit)
         except zlib.error:
-            if not self._raw_fallback:
+            if self._start is None:
                 raise
-            # Some servers send raw deflate without the zlib wrapper the RFC asks for.
             self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = self._zlib.decompress(data, limit)
-        self._raw_fallback = False
+            data, self._start = self._start + data, None
+            return self._zlib.decompress(data, limit)
+        if self._start is not None:
+            self._start += data
+            if len(self._start) >= 2:
+                self._start = None  # the zlib wrapper is there
         return out
 
     def finish(self) -> bytes:
@@ -278,13 +284,16 @@ class _Body:
         return True
 
     def _too_large(self, extra: bytes = b"") -> errors.ResponseTooLargeError:
-        head = b"".join([*self._parts, extra])[:_HEAD]
+        # Decoded bytes, or the raw ones when the encoding already proved broken.
+        parts = self._raw if self._problem is not None and self._raw is not None else [*self._parts, extra]
+        head = bytearray()
+        for part in parts:  # no join of the whole body: it may be the cap's size
+            head += part[: _HEAD - len(head)]
         response = self._response
-        assert self._limit is not None  # only called when a cap is set
         return errors.ResponseTooLargeError(
             response.status_code,
-            head,
-            self._limit,
+            bytes(head),
+            self._limit or 0,  # only raised when a cap is set
             response.headers.get("x-request-id"),
             headers=response.headers,
         )

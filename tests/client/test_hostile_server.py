@@ -256,6 +256,18 @@ def test_encoded_bodies_are_decoded(stub: StubServer, mode: str, coding: str, bo
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
+    ("coding", "body"),
+    [("gzip", gzip.compress(OK_BODY)), ("deflate", zlib.compress(OK_BODY)), ("deflate", raw_deflate(OK_BODY))],
+)
+def test_encoded_bodies_arriving_byte_by_byte_are_decoded(
+    stub: StubServer, mode: str, coding: str, body: bytes
+) -> None:
+    stub.reply(Answer(body=body, headers={**JSON, "Content-Encoding": coding}, trickle=0.002))
+    assert describe(mode, stub.base_url).task_id == "t"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
     ("status", "coding", "body", "reason"),
     [
         (200, "gzip", b'{"task_id": "t"}', "cannot be undone"),  # says gzip, is not
