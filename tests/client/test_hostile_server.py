@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import logging
 import socket
 import tracemalloc
 import zlib
@@ -22,6 +23,7 @@ import pytest
 from processor_tasks_client import AuthenticatedClient, RetryPolicy, errors
 from processor_tasks_client.api.processor_tasks import describe_processor_task
 from processor_tasks_client.models import DescribeProcessorTaskResp
+from processor_tasks_client.retry import send_with_retries
 
 from tests.client.stub_server import Answer, StubServer
 
@@ -109,11 +111,29 @@ def test_call_deadline_bounds_all_attempts(stub: StubServer, mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_no_retry_wait_runs_past_the_call_deadline(stub: StubServer, mode: str) -> None:
+def test_no_retry_wait_runs_past_the_call_deadline(
+    stub: StubServer, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
     stub.reply(Answer(status=503, body=b"{}", headers={**JSON, "Retry-After": "5"}), Answer(body=OK_BODY))
-    with pytest.raises(errors.ServerError):
+    with caplog.at_level(logging.WARNING, logger="processor_tasks_client"), pytest.raises(errors.ServerError):
         describe(mode, stub.base_url, retry=RetryPolicy(), call_timeout=1.0)
     assert len(stub.seen) == 1
+    assert [r.give_up for r in caplog.records] == ["waiting 5.00 s would pass call_timeout"]  # type: ignore[attr-defined]
+
+
+def test_the_call_deadline_stops_backoff_waits() -> None:
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds + 1.0  # each attempt takes a second
+
+    policy = RetryPolicy(max_attempts=100, backoff_base=2.0, backoff_max=2.0, max_elapsed=1000.0, jitter=lambda: 1.0)
+    response = send_with_retries(
+        lambda: httpx.Response(503), "GET", policy, sleep=sleep, clock=lambda: now[0], deadline=10.0
+    )
+    assert response.status_code == 503 and waits == [2.0, 2.0, 2.0]  # a fourth wait would end at 11 s
 
 
 @pytest.mark.parametrize("mode", MODES)
