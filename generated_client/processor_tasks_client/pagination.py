@@ -52,7 +52,7 @@ class _SeenKeys:
     """
 
     def __init__(self) -> None:
-        self._slots = array("q", bytes(8 * 1024))
+        self._slots = array("q", [0]) * 1024
         self._mask = len(self._slots) - 1
         self._count = 0
 
@@ -75,7 +75,7 @@ class _SeenKeys:
 
     def _grow(self) -> None:
         old = self._slots
-        self._slots = array("q", bytes(16 * len(old)))
+        self._slots = array("q", [0]) * (2 * len(old))  # repeated in place: no bytes object in between
         self._mask = len(self._slots) - 1
         self._count = 0
         for code in old:
