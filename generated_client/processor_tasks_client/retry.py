@@ -17,8 +17,8 @@ Every retry is logged at INFO, and every give-up (a retryable failure that is no
 retried any more) at WARNING, through ``logging.getLogger("processor_tasks_client")``:
 the attempt, the reason, the status or error, the wait and the ``X-Request-Id``, also as
 the record attributes ``attempt``, ``max_attempts``, ``reason``, ``status_code``,
-``error``, ``wait`` and ``request_id``. Records name the method and the URL path only:
-credentials travel in headers, which are never logged.
+``error``, ``wait`` and ``request_id`` (and ``give_up``, why, on a give-up). Records
+name the method and the URL path only: credentials travel in headers, never logged.
 """
 
 from __future__ import annotations
