@@ -36,6 +36,7 @@ import httpcore
 import httpx
 
 from . import errors
+from .auth import CREDENTIAL_HEADERS
 
 __all__ = [
     "ACCEPT_ENCODING",
@@ -391,12 +392,34 @@ def _build(
     return client.build_request(headers=headers, **args)
 
 
+class _Scrubber:
+    """Removes credentials from the requests of an attempt whose body could not be read.
+
+    The auth's CredentialGuard does this for failures while sending; a failure while the
+    body streams in (cut off, too slow) comes later, outside the auth flow, and the httpx
+    error raised for it keeps the request too.
+    """
+
+    def __init__(self, request: httpx.Request) -> None:
+        self._request = request
+        self._before = set(request.headers.multi_items())
+
+    def __call__(self, response: httpx.Response | None) -> None:
+        requests = [self._request] if response is None else [self._request, response.request]
+        for request in requests:
+            for name, value in request.headers.multi_items():
+                # What the auth added (a token, a signature, its date), and any credential header.
+                if (name, value) not in self._before or name.lower() in CREDENTIAL_HEADERS:
+                    request.headers.pop(name, None)
+
+
 def exchange(
     client: httpx.Client, kwargs: Mapping[str, Any], limits: TransferLimits, call_deadline: float | None
 ) -> httpx.Response:
     """One attempt: send the request built from ``kwargs`` and read the whole body within the limits."""
     deadline = _attempt_deadline(limits, call_deadline)
     request = _build(client, kwargs, deadline)
+    scrub = _Scrubber(request)
     token = _DEADLINE.set(deadline)
     try:
         _check_deadline(deadline, request)
@@ -408,6 +431,9 @@ def exchange(
                     body.feed(chunk)
                     _check_deadline(deadline, request)
                 _keep(response, body.finish())
+        except httpx.HTTPError:
+            scrub(response)
+            raise
         finally:
             response.close()
     finally:
@@ -421,9 +447,11 @@ async def aexchange(
     """Async counterpart of :func:`exchange`; the deadline is a cancel scope around the attempt."""
     deadline = _attempt_deadline(limits, call_deadline)
     request = _build(client, kwargs, deadline)
+    scrub = _Scrubber(request)
     scope: AbstractContextManager[Any] = (
         nullcontext() if deadline is None else anyio.fail_after(max(deadline - time.monotonic(), 0.0))
     )
+    response: httpx.Response | None = None
     try:
         with scope:
             response = await client.send(request, stream=True)
@@ -437,6 +465,11 @@ async def aexchange(
                 # Closing must finish even when the deadline cancelled the read.
                 with anyio.CancelScope(shield=True):
                     await response.aclose()
+    except httpx.HTTPError:
+        if response is not None:
+            scrub(response)
+        raise
     except TimeoutError as exc:
+        scrub(response)
         raise httpx.ReadTimeout(_DEADLINE_PASSED, request=request) from exc
     return response

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,37 @@ def test_user_agent_survives_with_headers(stub: StubServer) -> None:
     with AuthenticatedClient(base_url=stub.base_url, token="t").with_headers({"X-Trace": "1"}) as client:
         list_processor_tasks.sync("p", client=client)
     assert stub.seen[0].headers["user-agent"] == USER_AGENT and stub.seen[0].headers["x-trace"] == "1"
+
+
+def shown(exc: BaseException) -> str:
+    """Every rendering of an error and of the requests its chain keeps."""
+    parts = ["".join(traceback.format_exception(exc))]
+    seen: BaseException | None = exc
+    while seen is not None:
+        parts += [str(seen), repr(seen), repr(vars(seen))]
+        request = getattr(seen, "_request", None)
+        if isinstance(request, httpx.Request):
+            parts += [repr(request.headers), str(dict(request.headers))]
+        seen = seen.__cause__ or seen.__context__
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("failure", ["too slow", "cut off"])
+def test_errors_while_the_body_streams_in_carry_no_credential(stub: StubServer, mode: str, failure: str) -> None:
+    """The attempt deadline and a cut-off body strike after the auth flow; the error still holds no secret."""
+    answer = (
+        Answer(body=b'{"task_id": "t"}' + b" " * 1000, trickle=0.02)
+        if failure == "too slow"
+        else Answer(body=b'{"task_id": ', truncate=True)
+    )
+    for client_args in (
+        {"token": "TOKEN-HIDDEN-1"},
+        {"auth": AkSkAuth("AK-VISIBLE", "SK-HIDDEN-2", security_token="STS-HIDDEN-3")},
+    ):
+        stub.reply(answer)
+        with pytest.raises(errors.APIConnectionError) as caught:
+            describe(mode, base_url=stub.base_url, retry=None, attempt_timeout=0.3, **client_args)
+        assert "HIDDEN" not in shown(caught.value)
+        assert "Signature=" not in shown(caught.value) and "TOKEN" not in shown(caught.value)
+    assert "HIDDEN" in stub.seen[0].headers["x-auth-token"]  # the server did get the token
