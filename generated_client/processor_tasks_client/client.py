@@ -3,9 +3,15 @@ import ssl
 from typing import Any, Self
 
 import httpx
-from attrs import define, evolve, field
+from attrs import Attribute, define, evolve, field
 
-from ._transfer import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, TransferLimits
+from ._transfer import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    TransferLimits,
+    check_limit,
+)
 from .auth import CREDENTIAL_HEADERS, DEFAULT_MAX_REDIRECTS, CredentialGuard, TokenAuth, check_transport
 from .errors import ConfigurationError
 from .retry import RetryPolicy
@@ -25,6 +31,11 @@ def _default_headers(headers: dict[str, str]) -> httpx.Headers:
     merged = httpx.Headers({"User-Agent": USER_AGENT})
     merged.update(headers)
     return merged
+
+
+def _check_limit(_client: object, attribute: "Attribute[Any]", value: float | None) -> None:
+    # Refuse a zero or negative bound when the client is built, not at its first call.
+    check_limit(str(attribute.alias), value)
 
 
 def _default_timeout() -> httpx.Timeout:
@@ -90,10 +101,14 @@ class Client:
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _allow_insecure_http: bool = field(default=False, kw_only=True, alias="allow_insecure_http")
     _retry: RetryPolicy | None = field(factory=_default_retry, kw_only=True, alias="retry")
-    _attempt_timeout: float | None = field(default=DEFAULT_ATTEMPT_TIMEOUT, kw_only=True, alias="attempt_timeout")
-    _call_timeout: float | None = field(default=DEFAULT_CALL_TIMEOUT, kw_only=True, alias="call_timeout")
+    _attempt_timeout: float | None = field(
+        default=DEFAULT_ATTEMPT_TIMEOUT, kw_only=True, alias="attempt_timeout", validator=_check_limit
+    )
+    _call_timeout: float | None = field(
+        default=DEFAULT_CALL_TIMEOUT, kw_only=True, alias="call_timeout", validator=_check_limit
+    )
     _max_response_bytes: int | None = field(
-        default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True, alias="max_response_bytes"
+        default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True, alias="max_response_bytes", validator=_check_limit
     )
     _auth: httpx.Auth | None = field(default=None, kw_only=True, alias="auth", repr=False)
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)
@@ -249,10 +264,14 @@ class AuthenticatedClient:
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _allow_insecure_http: bool = field(default=False, kw_only=True, alias="allow_insecure_http")
     _retry: RetryPolicy | None = field(factory=_default_retry, kw_only=True, alias="retry")
-    _attempt_timeout: float | None = field(default=DEFAULT_ATTEMPT_TIMEOUT, kw_only=True, alias="attempt_timeout")
-    _call_timeout: float | None = field(default=DEFAULT_CALL_TIMEOUT, kw_only=True, alias="call_timeout")
+    _attempt_timeout: float | None = field(
+        default=DEFAULT_ATTEMPT_TIMEOUT, kw_only=True, alias="attempt_timeout", validator=_check_limit
+    )
+    _call_timeout: float | None = field(
+        default=DEFAULT_CALL_TIMEOUT, kw_only=True, alias="call_timeout", validator=_check_limit
+    )
     _max_response_bytes: int | None = field(
-        default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True, alias="max_response_bytes"
+        default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True, alias="max_response_bytes", validator=_check_limit
     )
     _auth: httpx.Auth | None = field(default=None, kw_only=True, alias="auth", repr=False)
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)

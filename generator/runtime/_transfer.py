@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "TransferLimits",
     "aexchange",
+    "check_limit",
     "exchange",
     "install_deadlines",
 ]
@@ -94,13 +95,17 @@ class TransferLimits:
 
     def __post_init__(self) -> None:
         for name in ("attempt_timeout", "call_timeout", "max_response_bytes"):
-            value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ValueError(f"{name} must be positive or None, got {value!r}")
+            check_limit(name, getattr(self, name))
 
     def call_deadline(self, now: float) -> float | None:
         """The monotonic time by which a call started at ``now`` must end."""
         return None if self.call_timeout is None else now + self.call_timeout
+
+
+def check_limit(name: str, value: float | None) -> None:
+    """Refuse a bound that is zero or negative (``None``, no bound, is fine)."""
+    if value is not None and not value > 0:
+        raise ValueError(f"{name} must be positive or None, got {value!r}")
 
 
 def _attempt_deadline(limits: TransferLimits, call_deadline: float | None) -> float | None:
