@@ -127,12 +127,12 @@ def check_descriptions(spec: Mapping[str, Any]) -> Iterator[Finding]:
         if not op.get("tags"):
             yield Finding(pointer(*where), "operation has no tags")
     for path, item in spec.get("paths", {}).items():
-        groups = [(("paths", path), item.get("parameters", []))]
+        groups: list[tuple[tuple[str, ...], Any]] = [(("paths", path), item.get("parameters", []))]
         groups += [(("paths", path, m), item[m].get("parameters", [])) for m in HTTP_METHODS if m in item]
-        for where, params in groups:
+        for place, params in groups:
             for i, param in enumerate(params):
                 if not _described(resolve(spec, param)):
-                    yield Finding(pointer(*where, "parameters", i), "parameter has no description")
+                    yield Finding(pointer(*place, "parameters", i), "parameter has no description")
     for name, schema in spec.get("components", {}).get("schemas", {}).items():
         if not _described(schema):
             yield Finding(pointer("components", "schemas", name), "schema has no description")

@@ -15,7 +15,8 @@ DESCRIBE_PATH = "/v2/{project_id}/processor-tasks/{task_id}"
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return yaml.safe_load(SPEC.read_text())
+    loaded: dict[str, Any] = yaml.safe_load(SPEC.read_text())
+    return loaded
 
 
 def resolve(spec: dict[str, Any], node: Any) -> Any:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, quote
 import pytest
 import yaml
 
-from tests.paths import SPEC
+from tests.paths import PROVIDER_FACTS, SPEC
 from tests.spec import provider_facts
 from tests.spec.provider_facts import Facts, Field
 
@@ -304,7 +304,7 @@ def test_facts_cover_both_operations_and_every_table() -> None:
 
 
 def test_facts_refuse_an_unknown_page_or_type() -> None:
-    raw = yaml.safe_load(provider_facts.PROVIDER_FACTS.read_text(encoding="utf-8"))
+    raw = yaml.safe_load(PROVIDER_FACTS.read_text(encoding="utf-8"))
     bad_page = copy.deepcopy(raw)
     bad_page["objects"]["WorkPath"]["page"] = "nowhere"
     with pytest.raises(ValueError, match="nowhere"):
