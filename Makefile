@@ -19,7 +19,7 @@ HANDWRITTEN := generator/regenerate.py generator/spec_rules.py benchmarks mock_s
 # docs/lint tests instead of failing to install node_modules.
 NPM         := $(shell command -v npm 2>/dev/null)
 
-all: generate typecheck ## Bootstrap the pinned venv, validate the spec, regenerate and type-check the client
+all: generate typecheck ## Bootstrap the pinned venv, validate the spec, regenerate the client, mypy --strict over all Python
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
