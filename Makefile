@@ -9,7 +9,7 @@ STAMP       := $(VENV)/.installed
 PORT        ?= 8080
 
 .DEFAULT_GOAL := all
-.PHONY: all help venv generate check drift style typecheck test contract mock bench compat clean
+.PHONY: all help venv generate check drift style typecheck test test-fast contract mock bench compat clean
 
 # The handwritten Python that ruff and mypy --strict hold to the generated code's bar. The
 # generated package is checked on its own (isolated ruff in regenerate.py, mypy below);
@@ -49,6 +49,9 @@ typecheck: $(STAMP) ## mypy --strict over the generated client and every handwri
 
 test: $(STAMP) $(if $(NPM),node_modules) ## Run every test (spec, generator drift, client, mock, contract, review kit)
 	$(PY) -m pytest
+
+test-fast: $(STAMP) $(if $(NPM),node_modules) ## Every test except those marked slow (pytest -m "not slow")
+	$(PY) -m pytest -m "not slow"
 
 compat: $(STAMP) ## The client's tests on Python 3.11/3.12/3.13 with lowest and newest dependencies (nox)
 	$(VENV)/bin/nox $(NOX_ARGS)

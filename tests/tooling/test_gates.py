@@ -101,3 +101,13 @@ def test_every_ignored_path_is_git_ignored_not_committed() -> None:
     for top in ("node_modules/", "build/", ".nox/", "reports/"):
         assert not any(line.startswith(top) for line in tracked.splitlines()), top
     assert Path(ROOT / ".gitignore").read_text(encoding="utf-8").count(".nox/") == 1
+
+
+def test_slow_marker_is_declared_and_test_fast_leaves_it_out() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    assert any(m.startswith("slow:") for m in config["markers"]) and "--strict-markers" in config["addopts"]
+    assert '-m "not slow"' in make_dry_run("test-fast")
+    used = subprocess.run(
+        ["git", "grep", "-l", "pytest.mark.slow", "--", "tests"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert used, "the slow marker is declared but no test uses it"
