@@ -108,6 +108,10 @@ def test_slow_marker_is_declared_and_test_fast_leaves_it_out() -> None:
     assert any(m.startswith("slow:") for m in config["markers"]) and "--strict-markers" in config["addopts"]
     assert '-m "not slow"' in make_dry_run("test-fast")
     used = subprocess.run(
-        ["git", "grep", "-l", "pytest.mark.slow", "--", "tests"], cwd=ROOT, capture_output=True, text=True, check=False
+        ["git", "grep", "-lE", r"^(@pytest\.mark\.slow|pytestmark = pytest\.mark\.slow)", "--", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.split()
     assert used, "the slow marker is declared but no test uses it"
