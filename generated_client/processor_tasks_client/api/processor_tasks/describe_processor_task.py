@@ -78,9 +78,13 @@ def sync_detailed(
     """Describe one processing task
 
     Returns every attribute of one task, its `result` included when the task has one.
-    An unknown task answers 404 with ModelArts.4700; a server that follows the
-    provider's error-code appendix may answer 400 with ModelArts.4700 or
-    ModelArts.4612 instead, and clients treat that as not found too (resolution 5).
+    Finds the task in any workspace of the project (unlike the list call, which
+    looks in one workspace). An unknown task answers 404 with ModelArts.4700; a
+    server that follows the provider's error-code appendix may answer 400 with
+    ModelArts.4700 or ModelArts.4612 instead, and clients treat that as not found too.
+    Not found is the status (400 or 404) and the code (ModelArts.4700 or
+    ModelArts.4612) together: a 503 with ModelArts.4700 is the gateway being
+    unavailable (resolution 5).
 
     Args:
         project_id (str):
@@ -115,9 +119,13 @@ def sync(
     """Describe one processing task
 
     Returns every attribute of one task, its `result` included when the task has one.
-    An unknown task answers 404 with ModelArts.4700; a server that follows the
-    provider's error-code appendix may answer 400 with ModelArts.4700 or
-    ModelArts.4612 instead, and clients treat that as not found too (resolution 5).
+    Finds the task in any workspace of the project (unlike the list call, which
+    looks in one workspace). An unknown task answers 404 with ModelArts.4700; a
+    server that follows the provider's error-code appendix may answer 400 with
+    ModelArts.4700 or ModelArts.4612 instead, and clients treat that as not found too.
+    Not found is the status (400 or 404) and the code (ModelArts.4700 or
+    ModelArts.4612) together: a 503 with ModelArts.4700 is the gateway being
+    unavailable (resolution 5).
 
     Args:
         project_id (str):
@@ -154,9 +162,13 @@ async def asyncio_detailed(
     """Describe one processing task
 
     Returns every attribute of one task, its `result` included when the task has one.
-    An unknown task answers 404 with ModelArts.4700; a server that follows the
-    provider's error-code appendix may answer 400 with ModelArts.4700 or
-    ModelArts.4612 instead, and clients treat that as not found too (resolution 5).
+    Finds the task in any workspace of the project (unlike the list call, which
+    looks in one workspace). An unknown task answers 404 with ModelArts.4700; a
+    server that follows the provider's error-code appendix may answer 400 with
+    ModelArts.4700 or ModelArts.4612 instead, and clients treat that as not found too.
+    Not found is the status (400 or 404) and the code (ModelArts.4700 or
+    ModelArts.4612) together: a 503 with ModelArts.4700 is the gateway being
+    unavailable (resolution 5).
 
     Args:
         project_id (str):
@@ -191,9 +203,13 @@ async def asyncio(
     """Describe one processing task
 
     Returns every attribute of one task, its `result` included when the task has one.
-    An unknown task answers 404 with ModelArts.4700; a server that follows the
-    provider's error-code appendix may answer 400 with ModelArts.4700 or
-    ModelArts.4612 instead, and clients treat that as not found too (resolution 5).
+    Finds the task in any workspace of the project (unlike the list call, which
+    looks in one workspace). An unknown task answers 404 with ModelArts.4700; a
+    server that follows the provider's error-code appendix may answer 400 with
+    ModelArts.4700 or ModelArts.4612 instead, and clients treat that as not found too.
+    Not found is the status (400 or 404) and the code (ModelArts.4700 or
+    ModelArts.4612) together: a 503 with ModelArts.4700 is the gateway being
+    unavailable (resolution 5).
 
     Args:
         project_id (str):

@@ -164,12 +164,27 @@ def sync_detailed(
 ) -> Response[ErrorResponse | ListProcessorTasksResp]:
     """List processing tasks
 
-    Returns one page of the project's processing tasks that match every filter given,
-    together with the number of all matching tasks. Filters combine with AND.
-    Boolean parameters take `true` or `false`; an integer must be plain decimal.
-    Pages are addressed by index: `offset` is the 0-based page number (the provider
-    calls it the "start page") and `limit` the page size, so page `n` holds matches
-    `n*limit` to `n*limit + limit - 1` in the requested order.
+    Returns one page of the tasks of one workspace of the project that match every
+    filter given, together with the number of all matching tasks. Filters combine
+    with AND. Pages are addressed by index: `offset` is the 0-based page number (the
+    provider calls it the "start page") and `limit` the page size, so page `n` holds
+    matches `n*limit` to `n*limit + limit - 1` in the requested order.
+
+    How values are read:
+    - Integers (`limit`, `offset`, `status`) are ASCII decimal digits with an optional
+      leading `-`. Leading zeros are allowed (`limit=05` is 5); a `+` sign, spaces, a
+      decimal point or an exponent make the request a 400.
+    - Booleans are `true` or `false`, in lower case.
+    - A parameter given twice is a 400, `version_id` included (its list travels in
+      one value).
+    - An empty value is taken literally, never as "not given": `task_name=` matches
+      every task that has a name, `source=` matches entries whose `source` is empty,
+      `version_id=` is the empty list and matches no task, and `workspace_id=` names
+      a workspace that holds no task, so the page is empty. For an integer, boolean
+      or enum parameter an empty value is a 400.
+    - String comparisons are exact (case and every character count) unless the
+      parameter says otherwise; only `task_name` folds case.
+    - Parameters this operation does not declare are ignored.
 
     Args:
         project_id (str):
@@ -194,8 +209,8 @@ def sync_detailed(
         task_type (TemplateId | Unset): Template a task runs, which is also its task type:
             `sys_data_analyse` feature
             analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` selection (called
-            "filtering" on the describe page; resolution 4).
+            `sys_data_validation` validation, `sys_data_selection` filtering
+            (older revisions of the list page called it "selection"; resolution 4).
         version_id (list[str] | Unset):
         workspace_id (str | Unset):  Default: '0'.
 
@@ -251,12 +266,27 @@ def sync(
 ) -> ListProcessorTasksResp:
     """List processing tasks
 
-    Returns one page of the project's processing tasks that match every filter given,
-    together with the number of all matching tasks. Filters combine with AND.
-    Boolean parameters take `true` or `false`; an integer must be plain decimal.
-    Pages are addressed by index: `offset` is the 0-based page number (the provider
-    calls it the "start page") and `limit` the page size, so page `n` holds matches
-    `n*limit` to `n*limit + limit - 1` in the requested order.
+    Returns one page of the tasks of one workspace of the project that match every
+    filter given, together with the number of all matching tasks. Filters combine
+    with AND. Pages are addressed by index: `offset` is the 0-based page number (the
+    provider calls it the "start page") and `limit` the page size, so page `n` holds
+    matches `n*limit` to `n*limit + limit - 1` in the requested order.
+
+    How values are read:
+    - Integers (`limit`, `offset`, `status`) are ASCII decimal digits with an optional
+      leading `-`. Leading zeros are allowed (`limit=05` is 5); a `+` sign, spaces, a
+      decimal point or an exponent make the request a 400.
+    - Booleans are `true` or `false`, in lower case.
+    - A parameter given twice is a 400, `version_id` included (its list travels in
+      one value).
+    - An empty value is taken literally, never as "not given": `task_name=` matches
+      every task that has a name, `source=` matches entries whose `source` is empty,
+      `version_id=` is the empty list and matches no task, and `workspace_id=` names
+      a workspace that holds no task, so the page is empty. For an integer, boolean
+      or enum parameter an empty value is a 400.
+    - String comparisons are exact (case and every character count) unless the
+      parameter says otherwise; only `task_name` folds case.
+    - Parameters this operation does not declare are ignored.
 
     Args:
         project_id (str):
@@ -281,8 +311,8 @@ def sync(
         task_type (TemplateId | Unset): Template a task runs, which is also its task type:
             `sys_data_analyse` feature
             analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` selection (called
-            "filtering" on the describe page; resolution 4).
+            `sys_data_validation` validation, `sys_data_selection` filtering
+            (older revisions of the list page called it "selection"; resolution 4).
         version_id (list[str] | Unset):
         workspace_id (str | Unset):  Default: '0'.
 
@@ -340,12 +370,27 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | ListProcessorTasksResp]:
     """List processing tasks
 
-    Returns one page of the project's processing tasks that match every filter given,
-    together with the number of all matching tasks. Filters combine with AND.
-    Boolean parameters take `true` or `false`; an integer must be plain decimal.
-    Pages are addressed by index: `offset` is the 0-based page number (the provider
-    calls it the "start page") and `limit` the page size, so page `n` holds matches
-    `n*limit` to `n*limit + limit - 1` in the requested order.
+    Returns one page of the tasks of one workspace of the project that match every
+    filter given, together with the number of all matching tasks. Filters combine
+    with AND. Pages are addressed by index: `offset` is the 0-based page number (the
+    provider calls it the "start page") and `limit` the page size, so page `n` holds
+    matches `n*limit` to `n*limit + limit - 1` in the requested order.
+
+    How values are read:
+    - Integers (`limit`, `offset`, `status`) are ASCII decimal digits with an optional
+      leading `-`. Leading zeros are allowed (`limit=05` is 5); a `+` sign, spaces, a
+      decimal point or an exponent make the request a 400.
+    - Booleans are `true` or `false`, in lower case.
+    - A parameter given twice is a 400, `version_id` included (its list travels in
+      one value).
+    - An empty value is taken literally, never as "not given": `task_name=` matches
+      every task that has a name, `source=` matches entries whose `source` is empty,
+      `version_id=` is the empty list and matches no task, and `workspace_id=` names
+      a workspace that holds no task, so the page is empty. For an integer, boolean
+      or enum parameter an empty value is a 400.
+    - String comparisons are exact (case and every character count) unless the
+      parameter says otherwise; only `task_name` folds case.
+    - Parameters this operation does not declare are ignored.
 
     Args:
         project_id (str):
@@ -370,8 +415,8 @@ async def asyncio_detailed(
         task_type (TemplateId | Unset): Template a task runs, which is also its task type:
             `sys_data_analyse` feature
             analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` selection (called
-            "filtering" on the describe page; resolution 4).
+            `sys_data_validation` validation, `sys_data_selection` filtering
+            (older revisions of the list page called it "selection"; resolution 4).
         version_id (list[str] | Unset):
         workspace_id (str | Unset):  Default: '0'.
 
@@ -427,12 +472,27 @@ async def asyncio(
 ) -> ListProcessorTasksResp:
     """List processing tasks
 
-    Returns one page of the project's processing tasks that match every filter given,
-    together with the number of all matching tasks. Filters combine with AND.
-    Boolean parameters take `true` or `false`; an integer must be plain decimal.
-    Pages are addressed by index: `offset` is the 0-based page number (the provider
-    calls it the "start page") and `limit` the page size, so page `n` holds matches
-    `n*limit` to `n*limit + limit - 1` in the requested order.
+    Returns one page of the tasks of one workspace of the project that match every
+    filter given, together with the number of all matching tasks. Filters combine
+    with AND. Pages are addressed by index: `offset` is the 0-based page number (the
+    provider calls it the "start page") and `limit` the page size, so page `n` holds
+    matches `n*limit` to `n*limit + limit - 1` in the requested order.
+
+    How values are read:
+    - Integers (`limit`, `offset`, `status`) are ASCII decimal digits with an optional
+      leading `-`. Leading zeros are allowed (`limit=05` is 5); a `+` sign, spaces, a
+      decimal point or an exponent make the request a 400.
+    - Booleans are `true` or `false`, in lower case.
+    - A parameter given twice is a 400, `version_id` included (its list travels in
+      one value).
+    - An empty value is taken literally, never as "not given": `task_name=` matches
+      every task that has a name, `source=` matches entries whose `source` is empty,
+      `version_id=` is the empty list and matches no task, and `workspace_id=` names
+      a workspace that holds no task, so the page is empty. For an integer, boolean
+      or enum parameter an empty value is a 400.
+    - String comparisons are exact (case and every character count) unless the
+      parameter says otherwise; only `task_name` folds case.
+    - Parameters this operation does not declare are ignored.
 
     Args:
         project_id (str):
@@ -457,8 +517,8 @@ async def asyncio(
         task_type (TemplateId | Unset): Template a task runs, which is also its task type:
             `sys_data_analyse` feature
             analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` selection (called
-            "filtering" on the describe page; resolution 4).
+            `sys_data_validation` validation, `sys_data_selection` filtering
+            (older revisions of the list page called it "selection"; resolution 4).
         version_id (list[str] | Unset):
         workspace_id (str | Unset):  Default: '0'.
 
