@@ -3,8 +3,8 @@
 `make compat` (and `.ci/run`) runs `nox`: one session per Python (3.11, 3.12, 3.13) and per
 dependency set:
 
-- lowest: each dependency of generated_client/pyproject.toml at the floor it declares
-  (`>=X` installed as `==X`), proving the declared floors are true;
+- lowest: each dependency of generated_client/pyproject.toml (optional extras included) at
+  the floor it declares (`>=X` installed as `==X`), proving the declared floors are true;
 - newest: the newest versions the declared ranges admit (a fresh resolve).
 
 The tests are the ones that exercise the client (tests/client and the package install test);
@@ -29,6 +29,8 @@ CLIENT_TESTS = ["tests/client", "tests/generator/test_package.py"]
 # What those tests import besides the client: the runner, the mock server they start, and the
 # provider's SDK as the reference signer. Versions come from requirements/dev.txt.
 TEST_TOOLS = ["pytest", "pytest-asyncio", "PyYAML", "jsonschema", "starlette", "uvicorn", "huaweicloudsdkcore"]
+# Installed as well when requirements/dev.txt pins them (property-based tests use hypothesis).
+TEST_TOOLS_IF_PINNED = ["hypothesis", "pytest-timeout"]
 
 nox.options.sessions = ["client"]
 nox.options.download_python = "never"
@@ -56,9 +58,12 @@ if __name__ != "noxfile":  # nox loads this file under its own module name; test
 
 
 def client_dependencies() -> list[str]:
-    """The requirement strings generated_client/pyproject.toml declares."""
-    project = tomllib.loads((ROOT / "generated_client" / "pyproject.toml").read_text(encoding="utf-8"))
-    dependencies: list[str] = project["project"]["dependencies"]
+    """The requirement strings generated_client/pyproject.toml declares, optional extras included
+    (the tests exercise every extra's code path, so each extra's floor is tested too)."""
+    project = tomllib.loads((ROOT / "generated_client" / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    dependencies: list[str] = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        dependencies += extra
     return dependencies
 
 
@@ -82,7 +87,7 @@ def pinned_test_tools() -> list[str]:
     missing = [tool for tool in TEST_TOOLS if tool.lower() not in pins]
     if missing:
         raise ValueError(f"requirements/dev.txt pins no version of {missing}")
-    return [pins[tool.lower()] for tool in TEST_TOOLS]
+    return [pins[tool.lower()] for tool in TEST_TOOLS + TEST_TOOLS_IF_PINNED if tool.lower() in pins]
 
 
 @nox.session(python=PYTHONS)
