@@ -146,6 +146,7 @@ class ProcessorTasks:
         task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
+        strict: bool = False,
     ) -> Iterator[DescribeProcessorTaskResp]:
         """Every match across all pages, fetched lazily. See :func:`list_processor_tasks.iter_items`."""
         return list_processor_tasks.iter_items(
@@ -163,6 +164,7 @@ class ProcessorTasks:
             task_type=task_type,
             version_id=version_id,
             workspace_id=workspace_id,
+            strict=strict,
         )
 
     def iter_list_processor_tasks_pages(
@@ -180,6 +182,7 @@ class ProcessorTasks:
         task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
+        strict: bool = False,
     ) -> Iterator[ListProcessorTasksResp]:
         """Every page of matches, fetched lazily. See :func:`list_processor_tasks.iter_pages`."""
         return list_processor_tasks.iter_pages(
@@ -197,6 +200,7 @@ class ProcessorTasks:
             task_type=task_type,
             version_id=version_id,
             workspace_id=workspace_id,
+            strict=strict,
         )
 
     def aiter_list_processor_tasks(
@@ -214,6 +218,7 @@ class ProcessorTasks:
         task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
+        strict: bool = False,
     ) -> AsyncIterator[DescribeProcessorTaskResp]:
         """Async: every match across all pages. See :func:`list_processor_tasks.aiter_items`."""
         return list_processor_tasks.aiter_items(
@@ -231,6 +236,7 @@ class ProcessorTasks:
             task_type=task_type,
             version_id=version_id,
             workspace_id=workspace_id,
+            strict=strict,
         )
 
     def aiter_list_processor_tasks_pages(
@@ -248,6 +254,7 @@ class ProcessorTasks:
         task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
+        strict: bool = False,
     ) -> AsyncIterator[ListProcessorTasksResp]:
         """Async: every page of matches. See :func:`list_processor_tasks.aiter_pages`."""
         return list_processor_tasks.aiter_pages(
@@ -265,6 +272,7 @@ class ProcessorTasks:
             task_type=task_type,
             version_id=version_id,
             workspace_id=workspace_id,
+            strict=strict,
         )
 
     def describe_processor_task(

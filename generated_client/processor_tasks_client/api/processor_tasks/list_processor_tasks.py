@@ -222,7 +222,7 @@ def sync_detailed(
         version_id=version_id,
         workspace_id=workspace_id,
     )
-    response = send(client.get_httpx_client(), kwargs, client.retry_policy)
+    response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
     return _build_response(client=client, response=response)
 
 
@@ -428,7 +428,7 @@ async def asyncio_detailed(
         version_id=version_id,
         workspace_id=workspace_id,
     )
-    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy)
+    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
     return _build_response(client=client, response=response)
 
 
@@ -552,6 +552,7 @@ def iter_pages(
     task_type: TemplateId | str | Unset = UNSET,
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
+    strict: bool = False,
 ) -> Iterator[ListProcessorTasksResp]:
     """Every page of matches, fetched lazily one page at a time.
 
@@ -559,6 +560,12 @@ def iter_pages(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    The list can change during the walk. No item is yielded twice (a page lists only items not
+    yielded before); when the walk cannot be sure it saw every item (the total changed, a page
+    repeated items, it ended short of the total) it logs a warning through the
+    `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
+    that ignores `offset` ends the walk with errors.PagingError.
     """
 
     def fetch(page: int) -> ListProcessorTasksResp:
@@ -582,10 +589,12 @@ def iter_pages(
 
     return walk_pages(
         fetch,
-        items=lambda page: page.tasks,
+        items="tasks",
+        key=lambda item: item.task_id,
         total=lambda page: page.count,
         limit=limit,
         first_page=0,
+        strict=strict,
     )
 
 
@@ -605,6 +614,7 @@ def iter_items(
     task_type: TemplateId | str | Unset = UNSET,
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
+    strict: bool = False,
 ) -> Iterator[DescribeProcessorTaskResp]:
     """Every matching item across all pages, fetched lazily one page at a time.
 
@@ -612,6 +622,12 @@ def iter_items(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    The list can change during the walk. No item is yielded twice (a page lists only items not
+    yielded before); when the walk cannot be sure it saw every item (the total changed, a page
+    repeated items, it ended short of the total) it logs a warning through the
+    `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
+    that ignores `offset` ends the walk with errors.PagingError.
     """
 
     for page in iter_pages(
@@ -629,6 +645,7 @@ def iter_items(
         task_type=task_type,
         version_id=version_id,
         workspace_id=workspace_id,
+        strict=strict,
     ):
         yield from page.tasks
 
@@ -649,6 +666,7 @@ async def aiter_pages(
     task_type: TemplateId | str | Unset = UNSET,
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
+    strict: bool = False,
 ) -> AsyncIterator[ListProcessorTasksResp]:
     """Async: every page of matches, fetched lazily one page at a time.
 
@@ -656,6 +674,12 @@ async def aiter_pages(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    The list can change during the walk. No item is yielded twice (a page lists only items not
+    yielded before); when the walk cannot be sure it saw every item (the total changed, a page
+    repeated items, it ended short of the total) it logs a warning through the
+    `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
+    that ignores `offset` ends the walk with errors.PagingError.
     """
 
     async def fetch(page: int) -> ListProcessorTasksResp:
@@ -679,10 +703,12 @@ async def aiter_pages(
 
     async for page in awalk_pages(
         fetch,
-        items=lambda page: page.tasks,
+        items="tasks",
+        key=lambda item: item.task_id,
         total=lambda page: page.count,
         limit=limit,
         first_page=0,
+        strict=strict,
     ):
         yield page
 
@@ -703,6 +729,7 @@ async def aiter_items(
     task_type: TemplateId | str | Unset = UNSET,
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
+    strict: bool = False,
 ) -> AsyncIterator[DescribeProcessorTaskResp]:
     """Async: every matching item across all pages, fetched lazily one page at a time.
 
@@ -710,6 +737,12 @@ async def aiter_items(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    The list can change during the walk. No item is yielded twice (a page lists only items not
+    yielded before); when the walk cannot be sure it saw every item (the total changed, a page
+    repeated items, it ended short of the total) it logs a warning through the
+    `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
+    that ignores `offset` ends the walk with errors.PagingError.
     """
 
     async for page in aiter_pages(
@@ -727,6 +760,7 @@ async def aiter_items(
         task_type=task_type,
         version_id=version_id,
         workspace_id=workspace_id,
+        strict=strict,
     ):
         for item in page.tasks:
             yield item
