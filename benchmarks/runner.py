@@ -1,7 +1,7 @@
 """Run the benchmarks, print the ratio table and save it as JSON (default reports/bench.json).
 
-    python -m benchmarks                  # all five, full size (several minutes: see (c))
-    python -m benchmarks --only a,b,d     # a subset
+    python -m benchmarks                  # every one, full size (a few minutes: see (c))
+    python -m benchmarks --only "a,a',b,p"   # a subset (p: the peers' table)
     python -m benchmarks --smoke          # tiny sizes, one repetition: proves the code runs
     python -m benchmarks --walk-tasks 20000   # a shorter (c) while iterating on the client
 
@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sys
 import time
 import traceback
@@ -24,7 +25,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import list_call, pagination_memory, parse_page, regenerate, signing
+from benchmarks import list_call, pagination_memory, parse_page, peers, regenerate, signing, walk
 from benchmarks._support import ROOT, BenchResult
 
 DEFAULT_JSON = ROOT / "reports" / "bench.json"
@@ -33,7 +34,9 @@ DEFAULT_JSON = ROOT / "reports" / "bench.json"
 def _benchmarks(walk_tasks: int | None) -> dict[str, Callable[[bool], BenchResult]]:
     return {
         "a": parse_page.run,
+        "a'": parse_page.run_evolved,
         "b": list_call.run,
+        "f": walk.run,
         "c": lambda smoke: pagination_memory.run(smoke, big=walk_tasks),
         "d": signing.run,
         "e": regenerate.run,
@@ -74,7 +77,9 @@ def table(results: Sequence[BenchResult]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="abcde", help="letters of the benchmarks to run, e.g. a,b,d")
+    parser.add_argument(
+        "--only", default="aa'bfcdep", help="keys of the benchmarks to run, e.g. \"a,a',b\"; p is the peers' table"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition (numbers are meaningless)")
     parser.add_argument("--walk-tasks", type=int, default=None, help="tasks in the long walk of (c); default 100000")
     parser.add_argument(
@@ -83,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     available = _benchmarks(args.walk_tasks)
-    chosen = [key for key in available if key in args.only.lower()]
+    wanted = set(re.findall(r"[a-z]'?", args.only.lower()))
+    chosen = [key for key in available if key in wanted]
     results: list[BenchResult] = []
     failed: list[str] = []
     for key in chosen:
@@ -96,7 +102,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed.append(key)
         print(f"  ({key}) took {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
+    peer_rows: list[peers.PeerRow] = []
+    if "p" in wanted:
+        print("running (p) peers ...", file=sys.stderr, flush=True)
+        try:
+            peer_rows = peers.run(args.smoke)
+        except Exception:
+            traceback.print_exc()
+            failed.append("p")
+
     print(table(results))
+    if peer_rows:
+        print("\nPeers on the page of (a), same run:\n\n" + peers.table(peer_rows))
     report = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "smoke": args.smoke,
@@ -106,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpus": os.cpu_count(),
         },
         "results": [asdict(result) for result in results],
+        "peers": [asdict(row) for row in peer_rows],
         "failed": failed,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)

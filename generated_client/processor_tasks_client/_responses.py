@@ -17,16 +17,12 @@ from typing import Any, TypeVar
 import httpx
 
 from . import errors
+from ._decode import SHAPE_ERRORS, InvalidBody, decode_model
 from ._transfer import TransferLimits, aexchange, exchange, install_deadlines
 from .retry import RetryPolicy, asend_with_retries, send_with_retries
 from .types import Response
 
 T = TypeVar("T")
-
-# Decoding a body into models fails with one of these when the shape is wrong: a missing
-# key, a list where an object belongs, a value of the wrong type or outside an enum;
-# RecursionError when the JSON nests deeper than Python's stack allows.
-_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
 
 
 def status_of(code: int) -> int:
@@ -95,23 +91,12 @@ async def asend(
 
 def decode(response: httpx.Response, from_dict: Callable[[Mapping[str, Any]], T]) -> T:
     """Decode a success body into its model; any deviation raises ResponseDecodeError."""
-    request_id = response.headers.get("x-request-id")
     try:
-        data = json.loads(response.content)
-    except (ValueError, RecursionError) as exc:
-        raise errors.ResponseDecodeError(
-            response.status_code, response.content, f"not JSON ({exc})", request_id
-        ) from exc
-    if not isinstance(data, dict):
-        reason = f"expected a JSON object, got {type(data).__name__}"
-        raise errors.ResponseDecodeError(response.status_code, response.content, reason, request_id)
-    try:
-        return from_dict(data)
-    except _SHAPE_ERRORS as exc:
-        reason = f"{type(exc).__name__}: {exc}"
-        if isinstance(exc, KeyError):
-            reason = f"missing required field {exc}"
-        raise errors.ResponseDecodeError(response.status_code, response.content, reason, request_id) from exc
+        # The one point where bytes become models (_decode.py: fast path and reference path).
+        return decode_model(response.content, from_dict)
+    except InvalidBody as exc:
+        request_id = response.headers.get("x-request-id")
+        raise errors.ResponseDecodeError(response.status_code, response.content, exc.reason, request_id) from exc
 
 
 def decode_error(response: httpx.Response, from_dict: Callable[[Mapping[str, Any]], T]) -> T | None:
@@ -122,7 +107,7 @@ def decode_error(response: httpx.Response, from_dict: Callable[[Mapping[str, Any
     try:
         data = json.loads(response.content)
         return from_dict(data) if isinstance(data, dict) else None
-    except (ValueError, *_SHAPE_ERRORS):
+    except (ValueError, *SHAPE_ERRORS):
         return None
 
 

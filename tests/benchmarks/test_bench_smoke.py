@@ -15,24 +15,29 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import list_call, pagination_memory, parse_page, regenerate, runner, signing
+from benchmarks import list_call, pagination_memory, parse_page, peers, regenerate, runner, signing, walk
 from benchmarks._support import BenchResult
 
 RUNS: dict[str, Callable[[bool], BenchResult]] = {
     "a": parse_page.run,
+    "a'": parse_page.run_evolved,
     "b": list_call.run,
+    "f": walk.run,
     "c": pagination_memory.run,
     "d": signing.run,
     "e": regenerate.run,
 }
-UNITS = {"a": "us", "b": "us", "c": "MB", "d": "us", "e": "s"}
-# The benchmarks with a target in issue 4; the others only report.
-TARGETED = {"a", "b", "c"}
+UNITS = {"a": "us", "a'": "us", "b": "us", "c": "MB", "d": "us", "e": "s", "f": "us"}
+# The benchmarks with a target in issues 4 and 12; the others only report.
+TARGETED = {"a", "a'", "b", "c", "f"}
 # Booleans each benchmark records about its own correctness.
 PROBES = {
     "c": ("big_walk_complete_and_unique", "small_walk_complete_and_unique"),
     "d": ("signed_request_has_signature", "token_request_unsigned"),
     "e": ("package_written",),
+    "f": ("walk_complete_and_unique",),
+    "a": ("fast_path",),
+    "a'": ("fast_path",),
 }
 
 
@@ -65,7 +70,7 @@ def test_table_has_a_row_per_result(results: dict[str, BenchResult]) -> None:
     lines = runner.table(list(results.values())).splitlines()
     assert len(lines) == 2 + len(results)
     assert all(line.startswith("| ") and line.endswith(" |") for line in lines)
-    for key, line in zip(sorted(results), lines[2:], strict=True):
+    for key, line in zip(results, lines[2:], strict=True):
         assert line.startswith(f"| ({key}) ")
 
 
@@ -77,3 +82,37 @@ def test_runner_saves_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert [row["key"] for row in report["results"]] == ["a"]
     assert {"ratio", "target", "met", "verdict", "details"} <= set(report["results"][0])
     assert "| (a) " in capsys.readouterr().out
+
+
+def test_peers_table_measures_what_each_decoder_keeps() -> None:
+    rows = {row.name: row for row in peers.run(smoke=True)}
+    assert len(rows) == len(peers.PEERS)
+    for row in rows.values():
+        assert row.ratio > 0 and row.microseconds > 0
+        assert sorted(row.kept + row.dropped) == sorted(
+            ["unknown fields", "unknown enum values", "operator params", "null vs absent", "types"]
+        )
+    # Both of our paths keep every promise; each peer gives something up.
+    assert all(not row.dropped for name, row in rows.items() if name.startswith("ours"))
+    assert all(row.dropped for name, row in rows.items() if not name.startswith("ours"))
+    assert rows["pydantic v2 models"].dropped == ["unknown fields"]
+    assert "| ours, fast path" in peers.table(list(rows.values()))
+
+
+def test_peer_probes_can_fail() -> None:
+    """A decoder that drops everything keeps nothing: the probes are not rubber stamps."""
+    empty = peers.Peer("drops all", lambda body: {"tasks": [{}]}, lambda page: page, typed=False)
+    assert peers.keeps(empty) == (
+        [],
+        ["unknown fields", "unknown enum values", "operator params", "null vs absent", "types"],
+    )
+
+
+def test_runner_selects_the_evolved_page_and_the_peers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bench.json"
+    assert runner.main(["--smoke", "--only", "a',p", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [row["key"] for row in report["results"]] == ["a'"]
+    assert len(report["peers"]) == len(peers.PEERS)
+    printed = capsys.readouterr().out
+    assert "| (a') " in printed and "| pydantic v2 models |" in printed

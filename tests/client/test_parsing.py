@@ -30,6 +30,9 @@ LIST_200 = SPEC_DATA["paths"]["/v2/{project_id}/processor-tasks"]["get"]["respon
 DESCRIBE_200 = SPEC_DATA["paths"]["/v2/{project_id}/processor-tasks/{task_id}"]["get"]["responses"]["200"]["content"][
     "application/json"
 ]
+# Every test here runs on both decoding paths (msgspec mirrors and json.loads + from_dict).
+pytestmark = pytest.mark.usefixtures("decoding_path")
+
 LIST_EXAMPLE = LIST_200["examples"]["latest-analysis-of-two-versions"]["value"]
 DESCRIBE_EXAMPLE = DESCRIBE_200["examples"]["completed-feature-analysis"]["value"]
 

@@ -230,6 +230,8 @@ class DescribeProcessorTaskResp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DescribeProcessorTaskResp: expected an object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         task_id = d.pop("task_id")
         if not isinstance(task_id, str):

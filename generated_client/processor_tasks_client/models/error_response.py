@@ -43,6 +43,8 @@ class ErrorResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ErrorResponse: expected an object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         error_code = d.pop("error_code")
         if not isinstance(error_code, str):

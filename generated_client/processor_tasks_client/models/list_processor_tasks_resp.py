@@ -41,13 +41,17 @@ class ListProcessorTasksResp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ListProcessorTasksResp: expected an object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         count = d.pop("count")
         if not isinstance(count, int) or isinstance(count, bool):
             raise TypeError(f"count: expected an integer, got {type(count).__name__}")
 
-        tasks = []
         _tasks = d.pop("tasks")
+        if not isinstance(_tasks, list):
+            raise TypeError(f"tasks: expected a list, got {type(_tasks).__name__}")
+        tasks = []
         for tasks_item_data in _tasks:
             tasks_item = DescribeProcessorTaskResp.from_dict(tasks_item_data)
 

@@ -69,6 +69,8 @@ class OperatorParam:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OperatorParam: expected an object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         id: None | str | Unset
         _value = d.pop("id", UNSET)

@@ -30,6 +30,8 @@ class OperatorParams:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OperatorParams: expected an object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         operator_params = cls()
 

@@ -83,6 +83,8 @@ class ProcessorDataSource:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ProcessorDataSource: expected an object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         type_: DataSourceType | None | str | Unset
         _value = d.pop("type", UNSET)

@@ -66,6 +66,8 @@ class TemplateParam:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"TemplateParam: expected an object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         id: None | str | TemplateId | Unset
         _value = d.pop("id", UNSET)

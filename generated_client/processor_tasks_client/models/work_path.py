@@ -93,6 +93,8 @@ class WorkPath:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"WorkPath: expected an object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         type_: None | str | Unset | WorkPathType
         _value = d.pop("type", UNSET)
