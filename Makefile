@@ -7,6 +7,8 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
 PORT        ?= 8080
+# The mock package serves its own copy of the contract, so that it runs without this repository.
+MOCK_SPEC   := mock_server/processor_tasks_mock/processor-tasks.yaml
 
 .DEFAULT_GOAL := all
 .PHONY: all help venv generate check typecheck test spec-test client-test contract mock bench clean
@@ -25,13 +27,15 @@ venv: $(STAMP) ## Create .venv with every pinned tool
 
 generate: $(STAMP) ## Validate and lint the spec, then regenerate generated_client/ from it
 	$(PY) generator/regenerate.py --spec $(SPEC) --out generated_client
+	cp $(SPEC) $(MOCK_SPEC)
 
 check: $(STAMP) ## Fail when the committed client differs from what the spec generates
 	$(PY) generator/regenerate.py --spec $(SPEC) --out generated_client --check
+	@cmp -s $(SPEC) $(MOCK_SPEC) || { echo "$(MOCK_SPEC) differs from $(SPEC); run \`make\` and commit" >&2; exit 1; }
 
 typecheck: $(STAMP) ## mypy --strict over the generated client and the mock server
 	cd generated_client && ../$(PY) -m mypy --strict --cache-dir ../.mypy_cache processor_tasks_client
-	$(PY) -m mypy --strict mock_server
+	MYPYPATH=generated_client $(PY) -m mypy --strict mock_server/processor_tasks_mock
 
 test: $(STAMP) node_modules ## Run every test (spec, generator drift, client, mock, contract)
 	$(PY) -m pytest
@@ -40,7 +44,7 @@ contract: $(STAMP) ## Run the schemathesis contract suite alone (JUnit report in
 	$(PY) -m pytest tests/contract --junitxml=reports/contract-junit.xml
 
 mock: $(STAMP) ## Serve the mock server on 127.0.0.1 (port: PORT=8080)
-	PORT=$(PORT) $(PY) -m mock_server
+	PORT=$(PORT) PYTHONPATH=mock_server $(PY) -m processor_tasks_mock
 
 bench: $(STAMP) ## Run the benchmarks and print the ratio table
 	$(PY) -m benchmarks

@@ -31,15 +31,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from mock_server import errors
-from mock_server.auth import Authenticator, AuthError, WireRequest
-from mock_server.faults import DroppedConnection, Fault, FaultInjector
-from mock_server.fixtures import load_fixture
-from mock_server.seed import generate_tasks
-from mock_server.settings import Settings
-from mock_server.spec import Spec, SpecError, load_spec
-from mock_server.store import ListQuery, TaskStore
-from mock_server.validation import OperationParameters, ParameterError, operation_parameters
+from processor_tasks_mock import errors
+from processor_tasks_mock.auth import Authenticator, AuthError, WireRequest
+from processor_tasks_mock.faults import DroppedConnection, Fault, FaultInjector
+from processor_tasks_mock.fixtures import load_fixture
+from processor_tasks_mock.seed import generate_tasks
+from processor_tasks_mock.settings import Settings
+from processor_tasks_mock.spec import Spec, SpecError, load_spec
+from processor_tasks_mock.store import ListQuery, TaskStore
+from processor_tasks_mock.validation import OperationParameters, ParameterError, operation_parameters
 
 LIST_OPERATION = "ListProcessorTasks"
 DESCRIBE_OPERATION = "DescribeProcessorTask"
@@ -223,7 +223,7 @@ class MockServer(Starlette):
 
 
 async def _drop_connection(receive: Receive) -> None:
-    """Close the client's connection without answering (see mock_server.faults)."""
+    """Close the client's connection without answering (see processor_tasks_mock.faults)."""
     # uvicorn's receive is a bound method of its request cycle, which holds the transport.
     transport = getattr(getattr(receive, "__self__", None), "transport", None)
     close = getattr(transport, "close", None)

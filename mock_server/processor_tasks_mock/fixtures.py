@@ -15,8 +15,8 @@ from typing import Any
 
 from jsonschema.exceptions import best_match
 
-from mock_server.schema_check import UnsupportedSchema, compile_check
-from mock_server.spec import Spec
+from processor_tasks_mock.schema_check import UnsupportedSchema, compile_check
+from processor_tasks_mock.spec import Spec
 
 TASK_SCHEMA = "DescribeProcessorTaskResp"
 

@@ -73,7 +73,7 @@ def selected_targets() -> list[str]:
 
 def _mock_app() -> ASGIApp:
     # Imported lazily: collecting the suite must not fail just because the mock is being rebuilt.
-    from mock_server.app import create_app
+    from processor_tasks_mock.app import create_app
 
     app: ASGIApp = create_app()
     return app

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from mock_server.app import create_app
-from mock_server.seed import generate_tasks
-from mock_server.settings import Settings
+from processor_tasks_mock.app import create_app
+from processor_tasks_mock.seed import generate_tasks
+from processor_tasks_mock.settings import Settings
 
 
 @pytest.fixture(scope="session")

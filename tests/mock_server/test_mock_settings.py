@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.settings import FaultSettings, Settings, SettingsError
+from processor_tasks_mock.settings import FaultSettings, Settings, SettingsError
 
 
 def test_defaults() -> None:
