@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import spec_data  # noqa: E402
 import spec_rules  # noqa: E402
 
 PACKAGE = "processor_tasks_client"
@@ -121,6 +122,8 @@ def render(spec_path: Path, spec: dict[str, Any], versions: dict[str, str], work
         if "x-pagination" in op
     }
     (templates / "x_pagination.jinja").write_text("{% set operations = " + json.dumps(paging, sort_keys=True) + " %}\n")
+    # Parameter descriptions, enums, ranges and defaults for docstrings, the CLI and the README.
+    (templates / "spec_data.jinja").write_text(spec_data.template(spec))
     command = [
         str(Path(sys.executable).with_name("openapi-python-client")),
         "generate",
@@ -161,6 +164,7 @@ def render(spec_path: Path, spec: dict[str, Any], versions: dict[str, str], work
             "runtime": _tree_digest(RUNTIME),
             "regenerate.py": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
             "spec_rules.py": hashlib.sha256((HERE / "spec_rules.py").read_bytes()).hexdigest(),
+            "spec_data.py": hashlib.sha256((HERE / "spec_data.py").read_bytes()).hexdigest(),
         },
         "api_version": spec["info"]["version"],
         "operations": sorted(op["operationId"] for _, _, op in spec_rules.operations(spec)),

@@ -83,8 +83,12 @@ def sync_detailed(
     ModelArts.4612 instead, and clients treat that as not found too (resolution 5).
 
     Args:
-        project_id (str):
-        task_id (str):
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        task_id (str): ID of the processing task. On the provider, the literal path
+            `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
+            ID of `items` cannot be described through this operation; no real task has that ID. At
+            least 1 character. Required.
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
@@ -120,8 +124,12 @@ def sync(
     ModelArts.4612 instead, and clients treat that as not found too (resolution 5).
 
     Args:
-        project_id (str):
-        task_id (str):
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        task_id (str): ID of the processing task. On the provider, the literal path
+            `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
+            ID of `items` cannot be described through this operation; no real task has that ID. At
+            least 1 character. Required.
 
     Raises:
         errors.APIStatusError: The server answered with an error status; the subclass names which
@@ -159,8 +167,12 @@ async def asyncio_detailed(
     ModelArts.4612 instead, and clients treat that as not found too (resolution 5).
 
     Args:
-        project_id (str):
-        task_id (str):
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        task_id (str): ID of the processing task. On the provider, the literal path
+            `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
+            ID of `items` cannot be described through this operation; no real task has that ID. At
+            least 1 character. Required.
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
@@ -196,8 +208,12 @@ async def asyncio(
     ModelArts.4612 instead, and clients treat that as not found too (resolution 5).
 
     Args:
-        project_id (str):
-        task_id (str):
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        task_id (str): ID of the processing task. On the provider, the literal path
+            `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
+            ID of `items` cannot be described through this operation; no real task has that ID. At
+            least 1 character. Required.
 
     Raises:
         errors.APIStatusError: The server answered with an error status; the subclass names which

@@ -172,32 +172,46 @@ def sync_detailed(
     `n*limit` to `n*limit + limit - 1` in the requested order.
 
     Args:
-        project_id (str):
-        limit (int | Unset):  Default: 10.
-        offset (int | Unset):  Default: 0.
-        order (Order | Unset): Sort direction: `asc` ascending, `desc` descending. Default:
-            Order.DESC.
-        sort_by (SortBy | Unset): Sort key: `create_time` creation time, `name` task name,
-            `duration_seconds`
-            running time.
-             Default: SortBy.CREATE_TIME.
-        query_current (bool | Unset):  Default: False.
-        return_result (bool | Unset):  Default: True.
-        source (str | Unset):
-        source_type (DataSourceType | Unset): Where a task's data comes from: `OBS` an OBS path,
-            `TASK` the output of another
-            processing task, `DATASET` a dataset, `CUSTOM` data supplied by a resource tenant.
-        status (TaskStatus | Unset): Lifecycle state of a task: 0 initialized, 1 running, 2
-            completed, 3 failed,
-            4 stopped.
-        task_name (str | Unset):
-        task_type (TemplateId | Unset): Template a task runs, which is also its task type:
-            `sys_data_analyse` feature
-            analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` selection (called
-            "filtering" on the describe page; resolution 4).
-        version_id (list[str] | Unset):
-        workspace_id (str | Unset):  Default: '0'.
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int | Unset): Page size, the most tasks one answer carries. From 1 to 100.
+            Default: `10`.
+        offset (int | Unset): Index of the page to return, counting from 0. It is a page number,
+            not an item offset: with `limit=10`, `offset=2` returns the 21st to 30th matches. At
+            least 0. Default: `0`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value sort first in ascending order (last in
+            descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
+            folding), literal substring match, with no wildcard characters.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
+        workspace_id (str | Unset): Workspace to look in. Projects that never created a
+            workspace use `0`, which is also what an omitted value means. A workspace with no tasks
+            answers an empty page. Default: `0`.
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
@@ -259,32 +273,46 @@ def sync(
     `n*limit` to `n*limit + limit - 1` in the requested order.
 
     Args:
-        project_id (str):
-        limit (int | Unset):  Default: 10.
-        offset (int | Unset):  Default: 0.
-        order (Order | Unset): Sort direction: `asc` ascending, `desc` descending. Default:
-            Order.DESC.
-        sort_by (SortBy | Unset): Sort key: `create_time` creation time, `name` task name,
-            `duration_seconds`
-            running time.
-             Default: SortBy.CREATE_TIME.
-        query_current (bool | Unset):  Default: False.
-        return_result (bool | Unset):  Default: True.
-        source (str | Unset):
-        source_type (DataSourceType | Unset): Where a task's data comes from: `OBS` an OBS path,
-            `TASK` the output of another
-            processing task, `DATASET` a dataset, `CUSTOM` data supplied by a resource tenant.
-        status (TaskStatus | Unset): Lifecycle state of a task: 0 initialized, 1 running, 2
-            completed, 3 failed,
-            4 stopped.
-        task_name (str | Unset):
-        task_type (TemplateId | Unset): Template a task runs, which is also its task type:
-            `sys_data_analyse` feature
-            analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` selection (called
-            "filtering" on the describe page; resolution 4).
-        version_id (list[str] | Unset):
-        workspace_id (str | Unset):  Default: '0'.
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int | Unset): Page size, the most tasks one answer carries. From 1 to 100.
+            Default: `10`.
+        offset (int | Unset): Index of the page to return, counting from 0. It is a page number,
+            not an item offset: with `limit=10`, `offset=2` returns the 21st to 30th matches. At
+            least 0. Default: `0`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value sort first in ascending order (last in
+            descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
+            folding), literal substring match, with no wildcard characters.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
+        workspace_id (str | Unset): Workspace to look in. Projects that never created a
+            workspace use `0`, which is also what an omitted value means. A workspace with no tasks
+            answers an empty page. Default: `0`.
 
     Raises:
         errors.APIStatusError: The server answered with an error status; the subclass names which
@@ -348,32 +376,46 @@ async def asyncio_detailed(
     `n*limit` to `n*limit + limit - 1` in the requested order.
 
     Args:
-        project_id (str):
-        limit (int | Unset):  Default: 10.
-        offset (int | Unset):  Default: 0.
-        order (Order | Unset): Sort direction: `asc` ascending, `desc` descending. Default:
-            Order.DESC.
-        sort_by (SortBy | Unset): Sort key: `create_time` creation time, `name` task name,
-            `duration_seconds`
-            running time.
-             Default: SortBy.CREATE_TIME.
-        query_current (bool | Unset):  Default: False.
-        return_result (bool | Unset):  Default: True.
-        source (str | Unset):
-        source_type (DataSourceType | Unset): Where a task's data comes from: `OBS` an OBS path,
-            `TASK` the output of another
-            processing task, `DATASET` a dataset, `CUSTOM` data supplied by a resource tenant.
-        status (TaskStatus | Unset): Lifecycle state of a task: 0 initialized, 1 running, 2
-            completed, 3 failed,
-            4 stopped.
-        task_name (str | Unset):
-        task_type (TemplateId | Unset): Template a task runs, which is also its task type:
-            `sys_data_analyse` feature
-            analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` selection (called
-            "filtering" on the describe page; resolution 4).
-        version_id (list[str] | Unset):
-        workspace_id (str | Unset):  Default: '0'.
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int | Unset): Page size, the most tasks one answer carries. From 1 to 100.
+            Default: `10`.
+        offset (int | Unset): Index of the page to return, counting from 0. It is a page number,
+            not an item offset: with `limit=10`, `offset=2` returns the 21st to 30th matches. At
+            least 0. Default: `0`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value sort first in ascending order (last in
+            descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
+            folding), literal substring match, with no wildcard characters.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
+        workspace_id (str | Unset): Workspace to look in. Projects that never created a
+            workspace use `0`, which is also what an omitted value means. A workspace with no tasks
+            answers an empty page. Default: `0`.
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
@@ -435,32 +477,46 @@ async def asyncio(
     `n*limit` to `n*limit + limit - 1` in the requested order.
 
     Args:
-        project_id (str):
-        limit (int | Unset):  Default: 10.
-        offset (int | Unset):  Default: 0.
-        order (Order | Unset): Sort direction: `asc` ascending, `desc` descending. Default:
-            Order.DESC.
-        sort_by (SortBy | Unset): Sort key: `create_time` creation time, `name` task name,
-            `duration_seconds`
-            running time.
-             Default: SortBy.CREATE_TIME.
-        query_current (bool | Unset):  Default: False.
-        return_result (bool | Unset):  Default: True.
-        source (str | Unset):
-        source_type (DataSourceType | Unset): Where a task's data comes from: `OBS` an OBS path,
-            `TASK` the output of another
-            processing task, `DATASET` a dataset, `CUSTOM` data supplied by a resource tenant.
-        status (TaskStatus | Unset): Lifecycle state of a task: 0 initialized, 1 running, 2
-            completed, 3 failed,
-            4 stopped.
-        task_name (str | Unset):
-        task_type (TemplateId | Unset): Template a task runs, which is also its task type:
-            `sys_data_analyse` feature
-            analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` selection (called
-            "filtering" on the describe page; resolution 4).
-        version_id (list[str] | Unset):
-        workspace_id (str | Unset):  Default: '0'.
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int | Unset): Page size, the most tasks one answer carries. From 1 to 100.
+            Default: `10`.
+        offset (int | Unset): Index of the page to return, counting from 0. It is a page number,
+            not an item offset: with `limit=10`, `offset=2` returns the 21st to 30th matches. At
+            least 0. Default: `0`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value sort first in ascending order (last in
+            descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
+            folding), literal substring match, with no wildcard characters.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
+        workspace_id (str | Unset): Workspace to look in. Projects that never created a
+            workspace use `0`, which is also what an omitted value means. A workspace with no tasks
+            answers an empty page. Default: `0`.
 
     Raises:
         errors.APIStatusError: The server answered with an error status; the subclass names which
@@ -519,6 +575,45 @@ def iter_pages(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    Args:
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value sort first in ascending order (last in
+            descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
+            folding), literal substring match, with no wildcard characters.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
+        workspace_id (str | Unset): Workspace to look in. Projects that never created a
+            workspace use `0`, which is also what an omitted value means. A workspace with no tasks
+            answers an empty page. Default: `0`.
+
     """
 
     def fetch(page: int) -> ListProcessorTasksResp:
@@ -572,6 +667,45 @@ def iter_items(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    Args:
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value sort first in ascending order (last in
+            descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
+            folding), literal substring match, with no wildcard characters.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
+        workspace_id (str | Unset): Workspace to look in. Projects that never created a
+            workspace use `0`, which is also what an omitted value means. A workspace with no tasks
+            answers an empty page. Default: `0`.
+
     """
 
     for page in iter_pages(
@@ -616,6 +750,45 @@ async def aiter_pages(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    Args:
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value sort first in ascending order (last in
+            descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
+            folding), literal substring match, with no wildcard characters.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
+        workspace_id (str | Unset): Workspace to look in. Projects that never created a
+            workspace use `0`, which is also what an omitted value means. A workspace with no tasks
+            answers an empty page. Default: `0`.
+
     """
 
     async def fetch(page: int) -> ListProcessorTasksResp:
@@ -670,6 +843,45 @@ async def aiter_items(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    Args:
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value sort first in ascending order (last in
+            descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
+            folding), literal substring match, with no wildcard characters.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
+        workspace_id (str | Unset): Workspace to look in. Projects that never created a
+            workspace use `0`, which is also what an omitted value means. A workspace with no tasks
+            answers an empty page. Default: `0`.
+
     """
 
     async for page in aiter_pages(
