@@ -17,6 +17,7 @@ import argparse
 import difflib
 import hashlib
 import json
+import pprint
 import shutil
 import subprocess
 import sys
@@ -146,6 +147,15 @@ def render(spec_path: Path, spec: dict[str, Any], versions: dict[str, str], work
         if target.exists() and source.name not in RUNTIME_REPLACES:
             raise GenerationError(f"generator/runtime/{source.name} would overwrite a generated module")
         target.write_text(_header("runtime", source.name) + source.read_text())
+    # The contract's operations as data, for the command line (runtime/cli.py): its options,
+    # choices and help are built from this, so they cannot drift from the spec.
+    contract = {"operations": spec_data.operations(spec), "pagination": paging}
+    (package / "_contract.py").write_text(
+        _header("generated", spec_label)
+        + '"""The operations and parameters of the contract, as data (generator/spec_data.py)."""\n\n'
+        + "from typing import Any\n\n"
+        + f"CONTRACT: dict[str, Any] = {pprint.pformat(contract, sort_dicts=True, width=1_000_000)}\n"
+    )
     ruff = [sys.executable, "-m", "ruff"]
     for step in (
         [*ruff, "check", *RUFF_ARGS, "--select", "F401,I", "--fix-only", "--quiet", str(out)],
@@ -170,7 +180,10 @@ def render(spec_path: Path, spec: dict[str, Any], versions: dict[str, str], work
         "operations": sorted(op["operationId"] for _, _, op in spec_rules.operations(spec)),
         "schemas": len(spec.get("components", {}).get("schemas", {})),
     }
-    (out / "GENERATED.json").write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n")
+    manifest = json.dumps(stamp, indent=2, sort_keys=True) + "\n"
+    (out / "GENERATED.json").write_text(manifest)
+    # The same manifest inside the package, so a wheel or a copied package folder carries it.
+    (package / "GENERATED.json").write_text(manifest)
     return out
 
 

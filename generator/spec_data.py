@@ -25,12 +25,18 @@ def _flat(text: str | None) -> str:
 
 
 def _schema(spec: Mapping[str, Any], node: Any) -> dict[str, Any]:
-    """The parameter schema with $ref and a single-member allOf merged in (outer keys win)."""
+    """The parameter schema with $ref and a single-member allOf merged in (outer keys win).
+
+    ``x-ref`` names the component schema it came from, which is the generated model's name.
+    """
+    ref = node.get("$ref") if isinstance(node, Mapping) else None
     node = dict(spec_rules.resolve(spec, node))
     all_of = node.pop("allOf", None)
     if isinstance(all_of, list) and len(all_of) == 1:
         inner = _schema(spec, all_of[0])
         node = {**inner, **node}
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        node["x-ref"] = ref.rsplit("/", 1)[1]
     return node
 
 
@@ -55,6 +61,8 @@ def parameter_entry(spec: Mapping[str, Any], parameter: Mapping[str, Any]) -> di
         names = values_schema.get("x-enum-varnames", [])
         entry["enum"] = [_value(v) for v in values_schema["enum"]]
         entry["enum_names"] = list(names) if len(names) == len(values_schema["enum"]) else []
+        if "x-ref" in values_schema:
+            entry["model"] = values_schema["x-ref"]
     for key in ("minimum", "maximum", "minLength"):
         if key in values_schema:
             entry[key] = values_schema[key]

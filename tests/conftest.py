@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from processor_tasks_mock.process import running_mock_server
 
 

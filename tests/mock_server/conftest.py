@@ -7,11 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-
 from processor_tasks_mock.app import create_app
 from processor_tasks_mock.seed import generate_tasks
 from processor_tasks_mock.settings import Settings
+from starlette.applications import Starlette
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 from jsonschema.exceptions import best_match
-
 from processor_tasks_mock.app import create_app
 from processor_tasks_mock.fixtures import FixtureError
 from processor_tasks_mock.seed import generate_tasks

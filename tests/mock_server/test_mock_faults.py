@@ -8,7 +8,6 @@ from collections import Counter
 import httpx
 import pytest
 from mock_helpers import LIST, TOKEN
-
 from processor_tasks_mock.app import create_app
 from processor_tasks_mock.faults import DroppedConnection
 from processor_tasks_mock.settings import FaultSettings, Settings

@@ -13,7 +13,6 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 from mock_helpers import LIST, TOKEN
-
 from processor_tasks_mock.process import running_mock_server
 
 

@@ -7,7 +7,6 @@ import random
 from typing import Any
 
 import pytest
-
 from processor_tasks_mock.schema_check import UnsupportedSchema, compile_check
 from processor_tasks_mock.settings import DEFAULT_SPEC_PATH
 from processor_tasks_mock.spec import Spec, load_spec

@@ -7,7 +7,6 @@ import random
 from typing import Any
 
 from mock_oracle import expected_ids
-
 from processor_tasks_mock import store as store_module
 from processor_tasks_mock.store import ListQuery, TaskStore, matches
 
