@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.consumer.conftest import FreshVenv, pip_install, run
 
 pytestmark = pytest.mark.slow  # builds wheels and venvs: about a minute for the folder
@@ -25,6 +27,8 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 import pytest
 from processor_tasks_client import AuthenticatedClient, ProcessorTasks, RetryPolicy, errors
