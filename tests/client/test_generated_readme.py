@@ -62,6 +62,7 @@ def test_parameter_tables_follow_the_spec() -> None:
     list_op = spec["paths"]["/v2/{project_id}/processor-tasks"]["get"]
     for parameter in list_op["parameters"]:
         where, values, default = rows[parameter["name"]][0]
+        assert where == parameter["in"]
         schema = parameter["schema"]
         ref = schema.get("$ref") or (schema.get("allOf") or [{}])[0].get("$ref")
         if ref:
