@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +17,8 @@ from processor_tasks_client.models import TaskStatus
 from processor_tasks_mock.fixtures import FixtureError
 from processor_tasks_mock.settings import Settings
 from processor_tasks_mock.testing import MockHandle, in_process, serving
+
+from tests.paths import ROOT
 
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.0, backoff_max=0.0)
 TASKS = [
@@ -99,3 +106,20 @@ def test_serving_over_a_real_socket_with_env_and_faults() -> None:
         assert [r.status for r in handle.requests] == [None, 200]
         answer = httpx.get(f"{handle.base_url}/v2/{handle.project_id}/processor-tasks", headers={"X-Auth-Token": "no"})
         assert answer.status_code == 401 and handle.requests[-1].headers["x-auth-token"] == "no"
+
+
+def test_the_readme_example_suite_passes_with_the_plugin(tmp_path: Path) -> None:
+    code = re.findall(r"```python\n(.*?)```", (ROOT / "mock_server" / "README.md").read_text(), flags=re.S)
+    assert len(code) == 1
+    (tmp_path / "test_readme_example.py").write_text(code[0])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "generated_client"), str(ROOT / "mock_server")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "processor_tasks_mock.pytest_plugin", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout + done.stderr
