@@ -15,9 +15,9 @@ import httpx
 from processor_tasks_client import DEFAULT_TIMEOUT, AuthenticatedClient
 from processor_tasks_client.api.processor_tasks import list_processor_tasks
 from processor_tasks_client.models import ListProcessorTasksResp
+from processor_tasks_mock.process import running_mock_server
 
 from benchmarks._support import PROJECT, TOKEN, BenchResult, compare, ratio_verdict
-from processor_tasks_mock.process import running_mock_server
 
 TARGET = 1.2
 LIMIT = 100
