@@ -95,6 +95,36 @@ def load_spec(path: Path) -> dict[str, Any]:
     return spec
 
 
+# (style, explode) of an array query parameter -> the delimiter that joins its items into one
+# value; None repeats the key per item. Other combinations have no agreed encoding.
+ARRAY_ENCODINGS: dict[tuple[str, bool], str | None] = {
+    ("form", True): None,
+    ("form", False): ",",
+    ("spaceDelimited", False): " ",
+    ("pipeDelimited", False): "|",
+}
+
+
+def query_styles(spec: dict[str, Any], path: str, method: str, operation: Any) -> dict[str, dict[str, Any]]:
+    """Each query parameter's style, explode (with OpenAPI's defaults) and array delimiter."""
+    styles: dict[str, dict[str, Any]] = {}
+    declared = [*spec["paths"][path].get("parameters", []), *operation.get("parameters", [])]
+    for raw in declared:
+        parameter = spec_rules.resolve(spec, raw)
+        if parameter.get("in") != "query":
+            continue
+        style = parameter.get("style", "form")
+        explode = bool(parameter.get("explode", style == "form"))
+        if (style, explode) not in ARRAY_ENCODINGS:
+            raise GenerationError(
+                f"{method.upper()} {path}, query parameter {parameter.get('name')!r}: style {style!r} with "
+                f"explode {str(explode).lower()} is not supported by the client generator "
+                f"(supported: {', '.join(f'{s}/explode {str(e).lower()}' for s, e in ARRAY_ENCODINGS)})"
+            )
+        styles[parameter["name"]] = {"style": style, "explode": explode, "delimiter": ARRAY_ENCODINGS[style, explode]}
+    return styles
+
+
 def _tree_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for file in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
@@ -125,6 +155,12 @@ def render(spec_path: Path, spec: dict[str, Any], versions: dict[str, str], work
     (templates / "x_pagination.jinja").write_text("{% set operations = " + json.dumps(paging, sort_keys=True) + " %}\n")
     # Parameter descriptions, enums, ranges and defaults for docstrings, the CLI and the README.
     (templates / "spec_data.jinja").write_text(spec_data.template(spec))
+    # Nor does it keep a parameter's style and explode (it repeats the key of every array),
+    # so the query encodings go to the templates the same way.
+    styles = {
+        f"{method} {path}": query_styles(spec, path, method, op) for path, method, op in spec_rules.operations(spec)
+    }
+    (templates / "query_styles.jinja").write_text("{% set operations = " + json.dumps(styles, sort_keys=True) + " %}\n")
     command = [
         str(Path(sys.executable).with_name("openapi-python-client")),
         "generate",

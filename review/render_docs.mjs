@@ -62,13 +62,15 @@ try {
       button?.click();
     }, id);
     // Wait until the section has unfolded and its text stops growing (lazy blocks mount
-    // as the viewport grows to fit them).
+    // as the viewport grows to fit them). On a loaded machine a mount can pause for more
+    // than one poll, so the text must hold still for a full second, not one interval.
     let previous = -1;
-    for (let tries = 0; tries < 60; tries++) {
+    let still = 0;
+    for (let tries = 0; tries < 120 && still < 4; tries++) {
       await page.waitForTimeout(250);
       await fitViewport();
       const length = (await pageText()).length;
-      if (!(await isFolded(id)) && length === previous) break;
+      still = !(await isFolded(id)) && length === previous ? still + 1 : 0;
       previous = length;
     }
     seen.sections[id] = await pageText();

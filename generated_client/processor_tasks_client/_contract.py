@@ -6,7 +6,7 @@ from typing import Any
 CONTRACT: dict[str, Any] = {
     "operations": {
         "get /v2/{project_id}/processor-tasks": {
-            "description": 'Returns one page of the project\'s processing tasks that match every filter given, together with the number of all matching tasks. Filters combine with AND. Boolean parameters take `true` or `false`; an integer must be plain decimal. Pages are addressed by index: `offset` is the 0-based page number (the provider calls it the "start page") and `limit` the page size, so page `n` holds matches `n*limit` to `n*limit + limit - 1` in the requested order.',
+            "description": 'Returns one page of the tasks of one workspace of the project that match every filter given, together with the number of all matching tasks. Filters combine with AND. Pages are addressed by index: `offset` is the 0-based page number (the provider calls it the "start page") and `limit` the page size, so page `n` holds matches `n*limit` to `n*limit + limit - 1` in the requested order. How values are read: - Integers (`limit`, `offset`, `status`) are ASCII decimal digits with an optional leading `-`. Leading zeros are allowed (`limit=05` is 5); a `+` sign, spaces, a decimal point or an exponent make the request a 400. - Booleans are `true` or `false`, in lower case. - A parameter given twice is a 400, `version_id` included (its list travels in one value). - An empty value is taken literally, never as "not given": `task_name=` matches every task that has a name, `source=` matches entries whose `source` is empty, `version_id=` is the empty list and matches no task, and `workspace_id=` names a workspace that holds no task, so the page is empty. For an integer, boolean or enum parameter an empty value is a 400. - String comparisons are exact (case and every character count) unless the parameter says otherwise; only `task_name` folds case. - Parameters this operation does not declare are ignored.',
             "operation_id": "ListProcessorTasks",
             "parameters": {
                 "limit": {
@@ -78,8 +78,8 @@ CONTRACT: dict[str, Any] = {
                 "sort_by": {
                     "array": False,
                     "default": "create_time",
-                    "description": "Task attribute to sort by. Ties are broken by `task_id` in the same direction; tasks without a value sort first in ascending order (last in descending).",
-                    "doc": "Task attribute to sort by. Ties are broken by `task_id` in the same direction; tasks without a value sort first in ascending order (last in descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.",
+                    "description": "Task attribute to sort by. Ties are broken by `task_id` in the same direction; tasks without a value (missing or `null`) sort first in ascending order (last in descending). `name` sorts by Unicode code point, not by a locale's collation: upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and accented letters after both.",
+                    "doc": "Task attribute to sort by. Ties are broken by `task_id` in the same direction; tasks without a value (missing or `null`) sort first in ascending order (last in descending). `name` sorts by Unicode code point, not by a locale's collation: upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.",
                     "enum": ["create_time", "name", "duration_seconds"],
                     "enum_names": [],
                     "in": "query",
@@ -90,8 +90,8 @@ CONTRACT: dict[str, Any] = {
                 },
                 "source": {
                     "array": False,
-                    "description": 'Keep tasks that read from this data source: a task matches when its `data_source` or any of its `inputs` has this `source`. Given together with `source_type`, both must match the same entry. What the value means follows `source_type` (the provider\'s text says "type"): an OBS path for OBS, a task ID for TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a resource tenant calls.',
-                    "doc": 'Keep tasks that read from this data source: a task matches when its `data_source` or any of its `inputs` has this `source`. Given together with `source_type`, both must match the same entry. What the value means follows `source_type` (the provider\'s text says "type"): an OBS path for OBS, a task ID for TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a resource tenant calls.',
+                    "description": 'Keep tasks that read from this data source: a task matches when its `data_source` or any of its `inputs` has this `source`. Given together with `source_type`, both must match the same entry. What the value means follows `source_type` (the provider\'s text says "type"): an OBS path for OBS, a task ID for TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a resource tenant calls. The comparison is exact: case counts and OBS paths are not normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.',
+                    "doc": 'Keep tasks that read from this data source: a task matches when its `data_source` or any of its `inputs` has this `source`. Given together with `source_type`, both must match the same entry. What the value means follows `source_type` (the provider\'s text says "type"): an OBS path for OBS, a task ID for TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a resource tenant calls. The comparison is exact: case counts and OBS paths are not normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.',
                     "in": "query",
                     "name": "source",
                     "required": False,
@@ -99,8 +99,8 @@ CONTRACT: dict[str, Any] = {
                 },
                 "source_type": {
                     "array": False,
-                    "description": "Keep tasks with a data source of this type (in `data_source` or any of `inputs`). Omitted: every type.",
-                    "doc": "Keep tasks with a data source of this type (in `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`, `DATASET`, `CUSTOM`.",
+                    "description": "Keep tasks with a data source of this type (in `data_source` or any of `inputs`). Omitted: every type. The value must be one of the listed types, spelled exactly (upper case); `obs` is a 400.",
+                    "doc": "Keep tasks with a data source of this type (in `data_source` or any of `inputs`). Omitted: every type. The value must be one of the listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`, `DATASET`, `CUSTOM`.",
                     "enum": ["OBS", "TASK", "DATASET", "CUSTOM"],
                     "enum_names": [],
                     "in": "query",
@@ -123,8 +123,8 @@ CONTRACT: dict[str, Any] = {
                 },
                 "task_name": {
                     "array": False,
-                    "description": 'Keep tasks whose name contains this text. The provider calls it a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case folding), literal substring match, with no wildcard characters.',
-                    "doc": 'Keep tasks whose name contains this text. The provider calls it a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case folding), literal substring match, with no wildcard characters.',
+                    "description": 'Keep tasks whose name contains this text. The provider calls it a "fuzzy search keyword"; this contract reads that as a literal substring match, with no wildcard characters, under Unicode canonical caseless matching: both texts are normalised to NFD, case-folded and normalised to NFD again, so case does not count and a precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty value matches every task that has a name.',
+                    "doc": 'Keep tasks whose name contains this text. The provider calls it a "fuzzy search keyword"; this contract reads that as a literal substring match, with no wildcard characters, under Unicode canonical caseless matching: both texts are normalised to NFD, case-folded and normalised to NFD again, so case does not count and a precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty value matches every task that has a name.',
                     "in": "query",
                     "name": "task_name",
                     "required": False,
@@ -150,8 +150,8 @@ CONTRACT: dict[str, Any] = {
                 },
                 "version_id": {
                     "array": True,
-                    "description": "Keep tasks whose own `version_id` is any of these dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.",
-                    "doc": "Keep tasks whose own `version_id` is any of these dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.",
+                    "description": "Keep tasks whose own `version_id` is any of these dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C` once encoded), as the provider's example request sends it (resolution 8). A version ID that itself contains a comma cannot be sent; clients refuse it before sending. The value is split at every comma and each piece compared exactly; an empty value is the empty list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of contract 1.0.0) is a 400.",
+                    "doc": "Keep tasks whose own `version_id` is any of these dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C` once encoded), as the provider's example request sends it (resolution 8). A version ID that itself contains a comma cannot be sent; clients refuse it before sending. The value is split at every comma and each piece compared exactly; an empty value is the empty list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of contract 1.0.0) is a 400.",
                     "in": "query",
                     "name": "version_id",
                     "required": False,
@@ -160,8 +160,8 @@ CONTRACT: dict[str, Any] = {
                 "workspace_id": {
                     "array": False,
                     "default": "0",
-                    "description": "Workspace to look in. Projects that never created a workspace use `0`, which is also what an omitted value means. A workspace with no tasks answers an empty page.",
-                    "doc": "Workspace to look in. Projects that never created a workspace use `0`, which is also what an omitted value means. A workspace with no tasks answers an empty page. Default: `0`.",
+                    "description": "Workspace to look in; a list call sees one workspace only. Projects that never created a workspace use `0`, which is also what an omitted value means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its workspace.",
+                    "doc": "Workspace to look in; a list call sees one workspace only. Projects that never created a workspace use `0`, which is also what an omitted value means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its workspace. Default: `0`.",
                     "in": "query",
                     "name": "workspace_id",
                     "required": False,
@@ -171,7 +171,7 @@ CONTRACT: dict[str, Any] = {
             "summary": "List processing tasks",
         },
         "get /v2/{project_id}/processor-tasks/{task_id}": {
-            "description": "Returns every attribute of one task, its `result` included when the task has one. An unknown task answers 404 with ModelArts.4700; a server that follows the provider's error-code appendix may answer 400 with ModelArts.4700 or ModelArts.4612 instead, and clients treat that as not found too (resolution 5).",
+            "description": "Returns every attribute of one task, its `result` included when the task has one. Finds the task in any workspace of the project (unlike the list call, which looks in one workspace). An unknown task answers 404 with ModelArts.4700; a server that follows the provider's error-code appendix may answer 400 with ModelArts.4700 or ModelArts.4612 instead, and clients treat that as not found too. Not found is the status (400 or 404) and the code (ModelArts.4700 or ModelArts.4612) together: a 503 with ModelArts.4700 is the gateway being unavailable (resolution 5).",
             "operation_id": "DescribeProcessorTask",
             "parameters": {
                 "project_id": {

@@ -1,18 +1,24 @@
 # Copied from generator/runtime/auth.py by generator/regenerate.py. Do not edit here: edit the source.
-"""AK/SK request signing (``SDK-HMAC-SHA256``) and credentials from the environment.
+"""AK/SK request signing (``SDK-HMAC-SHA256``), the token header, and where credentials may go.
 
 :class:`AkSkAuth` is an ``httpx.Auth``: give it to ``Client(auth=...)`` or
 ``AuthenticatedClient(auth=...)`` and every request is signed the way the provider's
 official SDK signer (huaweicloudsdkcore) signs it, byte for byte; the test suite checks
 that against the SDK itself.
+
+:class:`CredentialGuard` wraps whichever auth a client has and decides where its
+credentials travel: only to the origin (scheme, host, port) of the request they were
+added for, and never over plain ``http://`` to a host that is not loopback unless the
+client was built with ``allow_insecure_http=True``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
-from collections.abc import Generator, Mapping
+from collections.abc import AsyncGenerator, Generator, Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
@@ -21,21 +27,28 @@ import httpx
 from .errors import ConfigurationError
 
 __all__ = [
+    "CREDENTIAL_HEADERS",
+    "DEFAULT_MAX_REDIRECTS",
     "ENV_ACCESS_KEY",
+    "ENV_ALLOW_INSECURE_HTTP",
     "ENV_PROJECT_ID",
     "ENV_SECRET_KEY",
     "ENV_SECURITY_TOKEN",
     "AkSkAuth",
+    "CredentialGuard",
     "TokenAuth",
     "canonical_query",
     "canonical_request",
     "canonical_uri",
+    "check_transport",
+    "is_loopback",
 ]
 
 ENV_ACCESS_KEY = "HUAWEICLOUD_SDK_AK"
 ENV_SECRET_KEY = "HUAWEICLOUD_SDK_SK"
 ENV_SECURITY_TOKEN = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
 ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
+ENV_ALLOW_INSECURE_HTTP = "PROCESSOR_TASKS_ALLOW_INSECURE_HTTP"
 
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_HEADER = "X-Sdk-Date"
@@ -160,3 +173,207 @@ class TokenAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[self.header] = f"{self.prefix} {self._token}" if self.prefix else self._token
         yield request
+
+
+CREDENTIAL_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token"})
+"""Headers that carry a credential of this API whoever set them (lower case).
+
+Besides these, :class:`CredentialGuard` treats every header that the wrapped auth added
+or changed (``X-Sdk-Date``, a custom token header, ...) as part of the credential.
+"""
+
+DEFAULT_MAX_REDIRECTS = 20
+"""The most redirects followed for one request unless ``httpx_args`` sets ``max_redirects`` (httpx's default)."""
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and any loopback address (127.0.0.0/8, ``::1``)."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    # Ports are compared with the scheme's default filled in: http://h and http://h:80
+    # are one origin, http://h and https://h are two.
+    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
+
+
+def check_transport(url: httpx.URL, *, allow_insecure_http: bool) -> None:
+    """Refuse to let credentials travel over plain HTTP to a host that is not loopback.
+
+    Raises:
+        ConfigurationError: ``url`` is ``http://`` to such a host and ``allow_insecure_http``
+            is False; the message names the setting that allows it.
+    """
+    if url.scheme != "http" or allow_insecure_http or is_loopback(url.host):
+        return
+    raise ConfigurationError(
+        f"refusing to send credentials over plain http to {url.host!r}: anyone on the path could read "
+        f"them. Use an https:// base_url, or, if you know why you need it, build the client with "
+        f"allow_insecure_http=True (from the environment: {ENV_ALLOW_INSECURE_HTTP}=1). "
+        "Loopback hosts (localhost, 127.0.0.0/8, ::1) are always allowed."
+    )
+
+
+class _Hops:
+    """One request's way through its redirects: which headers are credentials, where they may go.
+
+    Shared by the sync and async flows of :class:`CredentialGuard`; one instance per request,
+    so that a guard used by many requests at once keeps no state between them.
+    """
+
+    def __init__(self, guard: CredentialGuard, request: httpx.Request) -> None:
+        self._guard = guard
+        self._origin = _origin(request.url)
+        self._left_origin = False
+        self._count = 0
+        self.added: set[str] = set()
+        self.sent: list[httpx.Request] = []
+        self.sign = guard.auth is not None
+        if self.sign or any(name in request.headers for name in CREDENTIAL_HEADERS):
+            check_transport(request.url, allow_insecure_http=guard.allow_insecure_http)
+
+    def note(self, before: list[tuple[str, str]], sent: httpx.Request) -> None:
+        """Remember which headers the auth added or changed on ``sent``."""
+        known = set(before)
+        self.added.update(name for name, value in sent.headers.multi_items() if (name, value) not in known)
+        self.sent.append(sent)
+
+    def scrub(self) -> None:
+        """Remove the credential headers from every request sent so far."""
+        for request in self.sent:
+            for name in self.added | CREDENTIAL_HEADERS:
+                request.headers.pop(name, None)
+
+    def follow(self, response: httpx.Response) -> httpx.Request | None:
+        """The next request of a redirect, credentials removed or due for signing; None to stop."""
+        guard = self._guard
+        redirect = response.next_request
+        if not guard.follow_redirects or redirect is None or self._count >= guard.max_redirects:
+            # The redirect answer itself goes back to the caller (an undocumented status).
+            return None
+        self._count += 1
+        same = not self._left_origin and _origin(redirect.url) == self._origin
+        # Once a chain has left the origin, nothing it says afterwards earns the credentials back.
+        self._left_origin = not same
+        # Same origin: drop what the auth added (the old signature covers the old path) and
+        # sign afresh. Another origin: drop every credential header and do not sign.
+        strip = self.added if same else self.added | CREDENTIAL_HEADERS
+        for name in strip:
+            redirect.headers.pop(name, None)
+        self.sign = same and guard.auth is not None
+        return redirect
+
+
+class CredentialGuard(httpx.Auth):
+    """Applies a client's auth and keeps its credentials on their origin; follows redirects.
+
+    Every ``AuthenticatedClient``/``Client`` sends its requests through one of these (it
+    wraps ``token=`` or ``auth=``, or nothing), with httpx's own redirect handling turned
+    off, because httpx copies every header to a redirect's target except ``Authorization``
+    (and keeps even that on an http-to-https redirect): ``X-Auth-Token``,
+    ``X-Security-Token`` and a stale AK/SK signature would go to whatever host a redirect
+    names. Here:
+
+    * Before a request with credentials is sent, its URL must be https, or http to a
+      loopback host, or the client must allow plain http (:func:`check_transport`).
+    * A redirect is followed only when the client has ``follow_redirects=True``, at most
+      ``max_redirects`` times; past that the redirect answer is returned as it is.
+    * A redirect to the same origin (scheme, host and port) is authenticated afresh: the
+      headers the auth added are removed and the auth runs again, so an AK/SK signature
+      covers the new path and query.
+    * A redirect to another origin carries no credential: ``Authorization``,
+      ``X-Auth-Token``, ``X-Security-Token`` and every header the auth added are removed,
+      and the auth does not run. This holds for the rest of the chain, even if it later
+      comes back to the first origin.
+    * When sending fails (refused, reset, timed out, ...), the credential headers are
+      removed from the requests already sent, so that the error httpx raises, which
+      keeps the request, carries no credential.
+
+    Args:
+        auth: The auth that adds the credentials, or None.
+        follow_redirects: Follow redirects (as above) instead of returning them.
+        max_redirects: The most redirects followed for one request.
+        allow_insecure_http: Let credentials go over plain http to any host.
+    """
+
+    def __init__(
+        self,
+        auth: httpx.Auth | None,
+        *,
+        follow_redirects: bool = False,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self.auth = auth
+        self.follow_redirects = follow_redirects
+        self.max_redirects = max_redirects
+        self.allow_insecure_http = allow_insecure_http
+
+    def __repr__(self) -> str:
+        return (
+            f"CredentialGuard({self.auth!r}, follow_redirects={self.follow_redirects}, "
+            f"allow_insecure_http={self.allow_insecure_http})"
+        )
+
+    __str__ = __repr__
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        hops = _Hops(self, request)
+        current: httpx.Request | None = request
+        try:
+            while current is not None:
+                if hops.sign and self.auth is not None:
+                    before = list(current.headers.multi_items())
+                    flow = self.auth.sync_auth_flow(current)
+                    outgoing = next(flow)
+                    while True:
+                        hops.note(before, outgoing)
+                        response = yield outgoing
+                        try:
+                            outgoing = flow.send(response)
+                        except StopIteration:
+                            break
+                else:
+                    hops.sent.append(current)
+                    response = yield current
+                current = hops.follow(response)
+        except BaseException:
+            # httpx closes the flow when sending failed and then raises an error that holds
+            # the request: it must not hold the credentials too.
+            hops.scrub()
+            raise
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        hops = _Hops(self, request)
+        current: httpx.Request | None = request
+        try:
+            while current is not None:
+                if hops.sign and self.auth is not None:
+                    before = list(current.headers.multi_items())
+                    flow = self.auth.async_auth_flow(current)
+                    outgoing = await flow.__anext__()
+                    while True:
+                        hops.note(before, outgoing)
+                        response = yield outgoing
+                        try:
+                            outgoing = await flow.asend(response)
+                        except StopAsyncIteration:
+                            break
+                else:
+                    hops.sent.append(current)
+                    response = yield current
+                current = hops.follow(response)
+        except BaseException:
+            hops.scrub()
+            raise

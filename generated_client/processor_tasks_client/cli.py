@@ -22,8 +22,10 @@ Exit codes (one per error class; the message on stderr is the typed error's):
     3  ConfigurationError (environment)  10 UnexpectedStatus (an undocumented status)
     4  AuthenticationError (401)         11 APITimeoutError
     5  PermissionDeniedError (403)       12 APIConnectionError (no answer)
-    6  NotFoundError (404, or 400 with   13 ResponseDecodeError (an answer off the contract)
-       a not-found code)                 130 interrupted (Ctrl-C); 141 stdout closed (a pipe)
+    6  NotFoundError (a missing project   13 ResponseDecodeError (an answer off the contract)
+       or API)                           14 ProjectMismatchError (credentials of another project)
+                                         15 TaskNotFoundError (no such task)
+                                         130 interrupted (Ctrl-C); 141 stdout closed (a pipe)
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ EXIT_CODES: dict[type[BaseException], int] = {
     errors.ConfigurationError: 3,
     errors.AuthenticationError: 4,
     errors.PermissionDeniedError: 5,
+    errors.ProjectMismatchError: 14,
     errors.NotFoundError: 6,
+    errors.TaskNotFoundError: 15,
     errors.BadRequestError: 7,
     errors.RateLimitError: 8,
     errors.ServerError: 9,
@@ -151,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 other client error, 2 usage, 3 configuration, 4 authentication (401), "
         "5 permission denied (403), 6 not found, 7 bad request (400), 8 rate limited (429), 9 server error "
         "(5xx), 10 unexpected status, 11 timeout, 12 connection failed, 13 answer off the contract, "
-        "130 interrupted, 141 stdout closed.",
+        "14 credentials of another project, 15 no such task, 130 interrupted, 141 stdout closed.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -5,7 +5,7 @@ from typing import Any, Self
 import httpx
 from attrs import define, evolve, field
 
-from .auth import TokenAuth
+from .auth import CREDENTIAL_HEADERS, DEFAULT_MAX_REDIRECTS, CredentialGuard, TokenAuth, check_transport
 from .errors import ConfigurationError
 from .retry import RetryPolicy
 
@@ -39,6 +39,11 @@ class Client:
         ``verify_ssl``: Whether or not to verify the SSL certificate of the API server.
 
         ``follow_redirects``: Whether or not to follow redirects. Default value is False.
+        Credentials follow a redirect only to the same origin (scheme, host, port), where
+        AK/SK requests are signed afresh; see ``auth.CredentialGuard``.
+
+        ``allow_insecure_http``: Send credentials over plain ``http://`` to a host that is not
+        loopback. Off by default: such a client raises errors.ConfigurationError instead.
 
         ``retry``: The RetryPolicy for transport failures, 429, 502, 503 and 504 (on by
         default); ``None`` switches retries off.
@@ -57,19 +62,46 @@ class Client:
     _timeout: httpx.Timeout | None = field(factory=_default_timeout, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
+    _allow_insecure_http: bool = field(default=False, kw_only=True, alias="allow_insecure_http")
     _retry: RetryPolicy | None = field(factory=_default_retry, kw_only=True, alias="retry")
     _auth: httpx.Auth | None = field(default=None, kw_only=True, alias="auth", repr=False)
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
 
+    def __attrs_post_init__(self) -> None:
+        self._check_credentials_transport()
+
     @property
     def retry_policy(self) -> RetryPolicy | None:
         """The RetryPolicy the endpoint functions apply, or None when retries are off."""
         return self._retry
 
-    def _request_auth(self) -> httpx.Auth | None:
+    def _credentials(self) -> httpx.Auth | None:
         return self._auth
+
+    def _request_auth(self) -> CredentialGuard:
+        # httpx never follows redirects itself (follow_redirects=False on the httpx client):
+        # the guard does, deciding per hop which credentials may go along.
+        return CredentialGuard(
+            self._credentials(),
+            follow_redirects=self._follow_redirects,
+            max_redirects=int(self._httpx_args.get("max_redirects", DEFAULT_MAX_REDIRECTS)),
+            allow_insecure_http=self._allow_insecure_http,
+        )
+
+    def _check_credentials_transport(self) -> None:
+        # Fail when the client is built rather than at its first call; the guard checks
+        # every request again (an absolute URL given to the httpx client, say).
+        has_credentials = self._credentials() is not None or any(
+            name.lower() in CREDENTIAL_HEADERS for name in self._headers
+        )
+        if has_credentials:
+            try:
+                url = httpx.URL(self._base_url)
+            except httpx.InvalidURL:
+                return  # httpx names the problem when the client is first used
+            check_transport(url, allow_insecure_http=self._allow_insecure_http)
 
     def with_headers(self, headers: dict[str, str]) -> "Client":
         """Get a new client matching this one with additional headers"""
@@ -98,7 +130,8 @@ class Client:
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client
 
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
+        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout,
+        and the auth with its ``CredentialGuard``: where credentials go is then up to the client given.
         """
         self._client = client
         return self
@@ -112,7 +145,7 @@ class Client:
                 headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
+                follow_redirects=False,
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
@@ -130,7 +163,8 @@ class Client:
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
         """Manually set the underlying httpx.AsyncClient
 
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
+        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout,
+        and the auth with its ``CredentialGuard``: where credentials go is then up to the client given.
         """
         self._async_client = async_client
         return self
@@ -144,7 +178,7 @@ class Client:
                 headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
+                follow_redirects=False,
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
@@ -177,6 +211,7 @@ class AuthenticatedClient:
     _timeout: httpx.Timeout | None = field(factory=_default_timeout, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
+    _allow_insecure_http: bool = field(default=False, kw_only=True, alias="allow_insecure_http")
     _retry: RetryPolicy | None = field(factory=_default_retry, kw_only=True, alias="retry")
     _auth: httpx.Auth | None = field(default=None, kw_only=True, alias="auth", repr=False)
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)
@@ -193,16 +228,40 @@ class AuthenticatedClient:
     def __attrs_post_init__(self) -> None:
         if self.token and self._auth is not None:
             raise ConfigurationError("give AuthenticatedClient a token or an auth, not both")
+        self._check_credentials_transport()
 
     @property
     def retry_policy(self) -> RetryPolicy | None:
         """The RetryPolicy the endpoint functions apply, or None when retries are off."""
         return self._retry
 
-    def _request_auth(self) -> httpx.Auth | None:
+    def _credentials(self) -> httpx.Auth | None:
         if self.token:
             return TokenAuth(self.token, self.auth_header_name, self.prefix)
         return self._auth
+
+    def _request_auth(self) -> CredentialGuard:
+        # httpx never follows redirects itself (follow_redirects=False on the httpx client):
+        # the guard does, deciding per hop which credentials may go along.
+        return CredentialGuard(
+            self._credentials(),
+            follow_redirects=self._follow_redirects,
+            max_redirects=int(self._httpx_args.get("max_redirects", DEFAULT_MAX_REDIRECTS)),
+            allow_insecure_http=self._allow_insecure_http,
+        )
+
+    def _check_credentials_transport(self) -> None:
+        # Fail when the client is built rather than at its first call; the guard checks
+        # every request again (an absolute URL given to the httpx client, say).
+        has_credentials = self._credentials() is not None or any(
+            name.lower() in CREDENTIAL_HEADERS for name in self._headers
+        )
+        if has_credentials:
+            try:
+                url = httpx.URL(self._base_url)
+            except httpx.InvalidURL:
+                return  # httpx names the problem when the client is first used
+            check_transport(url, allow_insecure_http=self._allow_insecure_http)
 
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
         """Get a new client matching this one with additional headers"""
@@ -231,7 +290,8 @@ class AuthenticatedClient:
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client
 
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
+        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout,
+        and the auth with its ``CredentialGuard``: where credentials go is then up to the client given.
         """
         self._client = client
         return self
@@ -245,7 +305,7 @@ class AuthenticatedClient:
                 headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
+                follow_redirects=False,
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
@@ -263,7 +323,8 @@ class AuthenticatedClient:
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
         """Manually set the underlying httpx.AsyncClient
 
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
+        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout,
+        and the auth with its ``CredentialGuard``: where credentials go is then up to the client given.
         """
         self._async_client = async_client
         return self
@@ -277,7 +338,7 @@ class AuthenticatedClient:
                 headers=self._headers,
                 timeout=self._timeout,
                 verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
+                follow_redirects=False,
                 auth=self._request_auth(),
                 **self._httpx_args,
             )

@@ -6,6 +6,9 @@ Variables:
     PROCESSOR_TASKS_TOKEN         an IAM token, sent as X-Auth-Token; or, when it is unset,
     HUAWEICLOUD_SDK_AK / _SK      AK/SK signing (plus HUAWEICLOUD_SDK_SECURITY_TOKEN for
                                   temporary credentials), the official SDK's variable names.
+    PROCESSOR_TASKS_ALLOW_INSECURE_HTTP  1/true/yes lets credentials go over plain http to a
+                                  host that is not loopback (``allow_insecure_http=True``);
+                                  unset, 0/false/no keep the default: refused.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .auth import ENV_ACCESS_KEY, ENV_PROJECT_ID, ENV_SECRET_KEY, AkSkAuth
+from .auth import ENV_ACCESS_KEY, ENV_ALLOW_INSECURE_HTTP, ENV_PROJECT_ID, ENV_SECRET_KEY, AkSkAuth
 from .client import AuthenticatedClient
 from .errors import ConfigurationError
 
@@ -22,7 +25,20 @@ ENV_BASE_URL = "PROCESSOR_TASKS_BASE_URL"
 ENV_TOKEN = "PROCESSOR_TASKS_TOKEN"
 ENV_PROJECT_ID_FALLBACK = "PROCESSOR_TASKS_PROJECT_ID"
 
-__all__ = ["ENV_BASE_URL", "ENV_PROJECT_ID_FALLBACK", "ENV_TOKEN", "client_from_env"]
+__all__ = ["ENV_ALLOW_INSECURE_HTTP", "ENV_BASE_URL", "ENV_PROJECT_ID_FALLBACK", "ENV_TOKEN", "client_from_env"]
+
+_TRUE = frozenset({"1", "true", "yes"})
+_FALSE = frozenset({"", "0", "false", "no"})
+
+
+def _allow_insecure_http(env: Mapping[str, str]) -> bool:
+    raw = env.get(ENV_ALLOW_INSECURE_HTTP, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    # A typo must not silently decide whether credentials travel in clear text.
+    raise ConfigurationError(f"{ENV_ALLOW_INSECURE_HTTP} must be one of 1/true/yes or 0/false/no, got {raw!r}")
 
 
 def client_from_env(environ: Mapping[str, str] | None = None, **client_args: Any) -> tuple[AuthenticatedClient, str]:
@@ -31,10 +47,12 @@ def client_from_env(environ: Mapping[str, str] | None = None, **client_args: Any
     Args:
         environ: Where to read the variables; ``os.environ`` when None.
         **client_args: Further keyword arguments for :class:`AuthenticatedClient`
-            (``timeout``, ``retry``, ``headers``, ...).
+            (``timeout``, ``retry``, ``headers``, ...); an ``allow_insecure_http`` given
+            here wins over the variable.
 
     Raises:
-        ConfigurationError: A variable is missing; the message names which to set.
+        ConfigurationError: A variable is missing or invalid, or the base URL is plain http
+            to a host that is not loopback; the message names which to set.
     """
     env = os.environ if environ is None else environ
     base_url = env.get(ENV_BASE_URL, "").strip()
@@ -42,6 +60,8 @@ def client_from_env(environ: Mapping[str, str] | None = None, **client_args: Any
     missing = [name for name, value in ((ENV_BASE_URL, base_url), (ENV_PROJECT_ID, project_id)) if not value]
     if missing:
         raise ConfigurationError(f"set {' and '.join(missing)} to build a client from the environment")
+    if "allow_insecure_http" not in client_args:
+        client_args["allow_insecure_http"] = _allow_insecure_http(env)
     token = env.get(ENV_TOKEN, "").strip()
     if token:
         return AuthenticatedClient(base_url=base_url, token=token, **client_args), project_id

@@ -16,7 +16,10 @@ Hierarchy::
         ├── BadRequestError           400
         ├── AuthenticationError       401
         ├── PermissionDeniedError     403
-        ├── NotFoundError             404, and 400 with ModelArts.4700 / ModelArts.4612
+        │   └── ProjectMismatchError  404 ModelArts.2786 / 403 ModelArts.0210: the credentials
+        │                             belong to another project than the path's project_id
+        ├── NotFoundError             404 (a missing project, API or task)
+        │   └── TaskNotFoundError     400 or 404 with ModelArts.4700 / ModelArts.4612
         ├── RateLimitError            429
         ├── ServerError               5xx
         └── UnexpectedStatus          any other status
@@ -33,6 +36,8 @@ from typing import Any
 
 __all__ = [
     "NOT_FOUND_ERROR_CODES",
+    "NOT_FOUND_STATUSES",
+    "PROJECT_MISMATCH_ERROR_CODES",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -42,18 +47,27 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "ProcessorTasksError",
+    "ProjectMismatchError",
     "RateLimitError",
     "ResponseDecodeError",
     "ServerError",
+    "TaskNotFoundError",
     "UnexpectedStatus",
     "error_for_status",
     "parse_retry_after",
 ]
 
 # The provider's error-code appendix files "task does not exist" under HTTP 400, while
-# its status tables say 404 (resolution 5 in the spec). Either way the caller asked for
-# a task that is not there, so both map to NotFoundError.
+# its status tables say 404 (resolution 5 in the spec). The same appendix reuses
+# ModelArts.4700 under 503 for an unavailable gateway, so a code alone decides nothing:
+# a task is missing only when one of these codes comes with one of these statuses.
 NOT_FOUND_ERROR_CODES = frozenset({"ModelArts.4700", "ModelArts.4612"})
+NOT_FOUND_STATUSES = frozenset({400, 404})
+# Credentials of one project used on another project's path. Reported as "not found" by
+# the gateway (404 ModelArts.2786) or as forbidden (403 ModelArts.0210); either way the
+# fix is the project ID or the credentials, not the task ID, so it must not look like a
+# missing task.
+PROJECT_MISMATCH_ERROR_CODES: Mapping[int, str] = {404: "ModelArts.2786", 403: "ModelArts.0210"}
 
 _EXCERPT = 200
 
@@ -156,8 +170,32 @@ class PermissionDeniedError(APIStatusError):
     """403: the credentials may not act on this project."""
 
 
+class ProjectMismatchError(PermissionDeniedError):
+    """404 ModelArts.2786 or 403 ModelArts.0210: the credentials belong to another project.
+
+    The path's ``project_id`` is not the project of the token or AK/SK. A
+    :class:`PermissionDeniedError` (the credentials may not act on this project) rather
+    than a :class:`NotFoundError`, whatever the status, so that code handling a missing
+    task does not swallow a wrong project ID.
+    """
+
+    def __str__(self) -> str:
+        return (
+            f"{super().__str__()}: the credentials belong to another project than the "
+            "project_id in the path; check the project ID and the credentials"
+        )
+
+
 class NotFoundError(APIStatusError):
-    """404 (or 400 with ModelArts.4700 / ModelArts.4612): the task or resource does not exist."""
+    """404: the project, the API or the task does not exist (see TaskNotFoundError)."""
+
+
+class TaskNotFoundError(NotFoundError):
+    """400 or 404 with ModelArts.4700 or ModelArts.4612: the task does not exist.
+
+    A 503 with ModelArts.4700 is the gateway being unavailable and raises
+    :class:`ServerError` instead (after retries).
+    """
 
 
 class RateLimitError(APIStatusError):
@@ -209,8 +247,10 @@ def error_for_status(status_code: int, content: bytes, headers: Mapping[str, str
     """Build the exception that matches an error answer."""
     error_code, error_msg = _error_fields(content)
     cls: type[APIStatusError]
-    if status_code == 400 and error_code in NOT_FOUND_ERROR_CODES:
-        cls = NotFoundError
+    if status_code in NOT_FOUND_STATUSES and error_code in NOT_FOUND_ERROR_CODES:
+        cls = TaskNotFoundError
+    elif error_code is not None and PROJECT_MISMATCH_ERROR_CODES.get(status_code) == error_code:
+        cls = ProjectMismatchError
     elif status_code in _BY_STATUS:
         cls = _BY_STATUS[status_code]
     elif 500 <= status_code <= 599:

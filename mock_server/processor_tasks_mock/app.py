@@ -2,18 +2,19 @@
 
 Routes: the spec's two paths (``GET`` only; any other method, HEAD included, answers 405
 with ``Allow: GET``), plus ``GET /openapi.json`` and ``GET /openapi.yaml`` (unauthenticated, never
-faulted). Every other path answers 404 ModelArts.0015.
+faulted). Every other path answers 404 ModelArts.4204.
 
 For the two operations the checks run in this order, and the first failure answers:
 
 1. injected faults (drop, 503, 429; latency delays whatever follows), as a gateway would;
 2. the method (405);
 3. authentication (401 ModelArts.5002);
-4. the project of the credentials against the path's ``project_id`` (403 ModelArts.0112);
+4. the project of the credentials against the path's ``project_id`` (404 ModelArts.2786);
 5. parameters against the spec (400 ModelArts.0104, naming the parameter);
 6. the task lookup of DescribeProcessorTask (404 ModelArts.4700).
 
-Every answer carries a fresh ``X-Request-Id`` header.
+Every answer carries a fresh ``X-Request-Id`` header (the spec makes it optional; the mock
+always sends it). Error codes are the ones processor_tasks_mock.errors lists.
 """
 
 from __future__ import annotations
@@ -160,8 +161,12 @@ class MockServer(Starlette):
         except AuthError as exc:
             return errors.error_response(401, errors.TOKEN_INVALID, str(exc))
         if project != request.path_params["project_id"]:
+            # The gateway's answer, not 403: the provider's appendix files
+            # TokenProjectIDNotMatch under 404 (spec: ProjectNotFound).
             return errors.error_response(
-                403, errors.POLICY_DENIES, "The policy does not allow this action on this project."
+                404,
+                errors.TOKEN_PROJECT_MISMATCH,
+                "The project of the credentials does not match the project in the path.",
             )
         try:
             values = parameters.parse(wire.query, request.path_params)
@@ -210,7 +215,7 @@ class MockServer(Starlette):
         # than GET and HEAD on a known path (405); HEAD reaches the endpoints, which refuse it.
         status = exc.status_code if isinstance(exc, HTTPException) else 404
         if status == 404:
-            return errors.error_response(404, errors.RESOURCE_NOT_FOUND, "The resource does not exist.")
+            return errors.error_response(404, errors.API_NOT_FOUND, "The API does not exist.")
         if status == 405:
             return errors.error_response(
                 405, errors.METHOD_NOT_ALLOWED, f"The method {request.method} is not allowed here.", _ALLOW

@@ -5,15 +5,21 @@ Semantics, all filters combining with AND:
 * ``status``: equal to the task's ``status``;
 * ``task_type``: equal to ``template.id``;
 * ``source_type`` / ``source``: some entry of ``inputs`` or the ``data_source`` has that
-  ``type`` / ``source`` (when both are given, the same entry must match both);
-* ``task_name``: case-insensitive (``str.casefold``) literal substring of ``name``;
-* ``version_id``: the task's ``version_id`` is one of the given values;
+  ``type`` / ``source``, compared exactly (when both are given, the same entry must match
+  both);
+* ``task_name``: literal substring of ``name`` under canonical caseless matching (NFD,
+  case fold, NFD), so case and precomposed/decomposed forms do not matter; an empty value
+  matches every task with a string ``name``;
+* ``version_id``: the task's ``version_id`` is one of the given values (an empty list
+  matches nothing);
 * ``workspace_id``: equal to the task's ``workspace_id`` (the spec's default is ``"0"``; a
-  task without a ``workspace_id`` is in workspace ``"0"``);
+  task whose ``workspace_id`` is missing or null is in workspace ``"0"``);
 * ``query_current``: when true, only tasks whose ``is_current`` is true.
 
-Sorting is by ``sort_by`` then ``task_id``, both in ``order``; a missing or null sort value
-sorts before every present value (numbers before strings before anything else). Page ``offset`` of size ``limit`` is
+Empty values are taken literally (the spec's operation description says so). Sorting is by
+``sort_by`` then ``task_id``, both in ``order``, comparing strings by code point; a missing
+or null sort value sorts before every present value (numbers before strings before
+anything else). Page ``offset`` of size ``limit`` is
 ``matches[offset*limit:(offset+1)*limit]``; ``count`` is ``len(matches)``.
 
 The sorted matches of the most recent queries are cached (filters and sort only, not the
@@ -26,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,9 +85,18 @@ def _cache_key(project: str, query: ListQuery) -> tuple[Hashable, ...]:
             # (matches nothing) stays distinct from None (no filter).
             value = frozenset(value)
         elif spec.name == "task_name" and value is not None:
-            value = value.casefold()
+            value = caseless(value)
         parts.append((spec.name, value))
     return tuple(parts)
+
+
+def caseless(text: str) -> str:
+    """The form under which two texts match caselessly (Unicode canonical caseless matching).
+
+    NFD first so that a decomposed letter folds like its precomposed twin, and again after
+    folding because case folding can produce characters that decompose further.
+    """
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", text).casefold())
 
 
 def _sources(task: Task) -> list[Mapping[str, Any]]:
@@ -114,7 +130,7 @@ def matches(task: Task, query: ListQuery) -> bool:
         return False
     if query.task_name is not None:
         name = task.get("name")
-        if not isinstance(name, str) or query.task_name.casefold() not in name.casefold():
+        if not isinstance(name, str) or caseless(query.task_name) not in caseless(name):
             return False
     if query.version_id is not None and task.get("version_id") not in query.version_id:
         return False

@@ -7,7 +7,8 @@ JSON values (``style: form``) and then hands those values to a JSON Schema valid
 Rules that are the mock's own choice (documented in README.md):
 
 * integers are ``-?[0-9]+`` (no ``+``, blanks or decimals); booleans are ``true``/``false``;
-* a scalar parameter given twice is an error (real servers differ on which copy wins);
+* a scalar parameter given twice is an error (real servers differ on which copy wins), and
+  so is an ``explode: false`` array (one comma-joined value) given twice;
 * parameters the operation does not declare are ignored, as the provider's gateway does.
 """
 
@@ -59,7 +60,10 @@ class ParameterSpec:
                 items: list[str] = list(raw_values)
             else:
                 if len(raw_values) > 1:
-                    raise ParameterError(self.name, "must be given once, as a comma-separated list")
+                    # explode: false -- a repeated key is the other serialisation, not a longer list.
+                    raise ParameterError(
+                        self.name, f"send the list as one comma-joined value ({self.name}=a,b), not as a repeated key"
+                    )
                 items = raw_values[0].split(",") if raw_values[0] else []
             return [_decode_scalar(self.name, self.item_primitive or "string", item) for item in items]
         if len(raw_values) > 1:

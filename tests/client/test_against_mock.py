@@ -83,12 +83,16 @@ async def test_async_iteration_matches_sync(client: AuthenticatedClient) -> None
 
 def test_aksk_client(mock_server_url: str) -> None:
     with AuthenticatedClient(base_url=mock_server_url, auth=AkSkAuth("MOCKAK", "MOCKSK")) as c:
-        page = list_processor_tasks.sync(PROJECT, client=c, version_id=["a b", "c/d"], task_name="é ü")
+        # One version ID: its wire form is the same whether the list is comma-joined or repeated.
+        page = list_processor_tasks.sync(PROJECT, client=c, version_id=["a b/c"], task_name="é ü")
         assert page.count == 0
         assert list_processor_tasks.sync(PROJECT, client=c, limit=5).tasks
         # Percent signs in a path segment: client and mock must canonicalise it alike.
+        # (its "/" makes it an unknown path: 404 ModelArts.4204, not a missing task)
         with pytest.raises(errors.NotFoundError):
             describe_processor_task.sync(PROJECT, "a%41 100%/x", client=c)
+        with pytest.raises(errors.TaskNotFoundError):
+            describe_processor_task.sync(PROJECT, "a%41 100%", client=c)
     with (
         AuthenticatedClient(base_url=mock_server_url, auth=AkSkAuth("MOCKAK", "WRONG")) as c,
         pytest.raises(errors.AuthenticationError),
@@ -99,7 +103,7 @@ def test_aksk_client(mock_server_url: str) -> None:
 def test_wrong_project_and_bad_token(mock_server_url: str) -> None:
     with (
         AuthenticatedClient(base_url=mock_server_url, token="other-token") as c,
-        pytest.raises(errors.PermissionDeniedError),
+        pytest.raises(errors.ProjectMismatchError),
     ):
         list_processor_tasks.sync(PROJECT, client=c)
     with AuthenticatedClient(base_url=mock_server_url, token="nope") as c, pytest.raises(errors.AuthenticationError):

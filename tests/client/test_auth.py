@@ -75,7 +75,7 @@ def test_the_shared_test_vector() -> None:
 
 CASES: dict[str, dict[str, Any]] = {
     "defaults": {},
-    "repeated-array-keys": {"version_id": ["vB", "vA", "vC"]},
+    "array": {"version_id": ["vB", "vA", "vC"]},  # one comma-joined value (explode: false)
     "booleans": {"query_current": True, "return_result": False},
     "spaces": {"task_name": "my task  name"},
     "slashes": {"source": "obs://bucket/dir/sub dir/"},
@@ -170,7 +170,7 @@ def test_secrets_never_shown(caplog: pytest.LogCaptureFixture) -> None:
         transport = httpx.MockTransport(lambda request: httpx.Response(404, json={"error_code": "E", "error_msg": "m"}))
         with (
             AuthenticatedClient(
-                base_url="http://x", token="TOKEN-HIDDEN-789", retry=None, httpx_args={"transport": transport}
+                base_url="http://127.0.0.1:9", token="TOKEN-HIDDEN-789", retry=None, httpx_args={"transport": transport}
             ) as c,
             pytest.raises(errors.NotFoundError) as caught,
         ):
@@ -182,7 +182,7 @@ def test_secrets_never_shown(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_token_and_auth_together_are_refused() -> None:
     with pytest.raises(errors.ConfigurationError):
-        AuthenticatedClient(base_url="http://x", token="t", auth=AkSkAuth("A", "S"))
+        AuthenticatedClient(base_url="http://127.0.0.1:9", token="t", auth=AkSkAuth("A", "S"))
 
 
 def test_from_env_reads_the_official_sdk_names() -> None:

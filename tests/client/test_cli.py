@@ -93,9 +93,9 @@ def test_list_one_page_table_and_describe(mock_server_url: str) -> None:
 @pytest.mark.parametrize(
     ("args", "env", "code", "message"),
     [
-        (["describe", "no-such-task"], None, 6, "ModelArts.4700"),
+        (["describe", "no-such-task"], None, 15, "ModelArts.4700"),
         (["list"], {"PROCESSOR_TASKS_TOKEN": "wrong", "HUAWEICLOUD_SDK_PROJECT_ID": "mock-project"}, 4, "401"),
-        (["list"], {"PROCESSOR_TASKS_TOKEN": "other-token", "HUAWEICLOUD_SDK_PROJECT_ID": "mock-project"}, 5, "403"),
+        (["list"], {"PROCESSOR_TASKS_TOKEN": "other-token", "HUAWEICLOUD_SDK_PROJECT_ID": "mock-project"}, 14, "2786"),
         (["list"], {"PROCESSOR_TASKS_TOKEN": "mock-token"}, 3, "HUAWEICLOUD_SDK_PROJECT_ID"),
         (["list", "--limit", "0"], None, 2, "must be between 1 and 100"),
         (["list", "--status", "9"], None, 2, "invalid choice"),
@@ -131,7 +131,8 @@ def test_options_choices_and_help_come_from_the_spec() -> None:
     for raw in params:
         parameter = raw
         action = options[parameter["name"]]
-        assert " ".join(parameter["description"].split()) in " ".join((action.help or "").split())
+        shown = (action.help or "").replace("%%", "%")  # argparse help escapes %
+        assert " ".join(parameter["description"].split()) in " ".join(shown.split())
         schema = parameter["schema"]
         ref = schema.get("$ref") or (schema.get("allOf") or [{}])[0].get("$ref")
         if ref:
@@ -143,9 +144,13 @@ def test_exit_codes_are_distinct_per_error_class() -> None:
     classes = [c for c in cli.EXIT_CODES if c not in (ValueError, errors.ProcessorTasksError)]
     codes = [cli.EXIT_CODES[c] for c in classes]
     assert len(set(codes)) == len(codes)
+    # Every exception class the client exports has its own documented code.
+    exported = [getattr(errors, name) for name in errors.__all__]
+    classes_exported = {c for c in exported if isinstance(c, type) and issubclass(c, errors.ProcessorTasksError)}
+    assert classes_exported - {errors.APIStatusError} <= set(cli.EXIT_CODES)
     assert cli.exit_code_for(errors.APITimeoutError("slow")) == 11  # not its parent's 12
     not_found = errors.error_for_status(400, b'{"error_code": "ModelArts.4700", "error_msg": "gone"}', {})
-    assert cli.exit_code_for(not_found) == 6  # a 400 with a not-found code is not a BadRequestError's 7
+    assert cli.exit_code_for(not_found) == 15  # a 400 with a not-found code is not a BadRequestError's 7
 
 
 def test_all_writes_each_page_before_fetching_the_next(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,6 @@ from processor_tasks_client.models import (
     ListProcessorTasksResp,
     TaskStatus,
     TemplateId,
-    WorkPathType,
 )
 from processor_tasks_client.types import UNSET
 
@@ -31,7 +30,7 @@ LIST_200 = SPEC_DATA["paths"]["/v2/{project_id}/processor-tasks"]["get"]["respon
 DESCRIBE_200 = SPEC_DATA["paths"]["/v2/{project_id}/processor-tasks/{task_id}"]["get"]["responses"]["200"]["content"][
     "application/json"
 ]
-LIST_EXAMPLE = LIST_200["examples"]["validation-tasks-of-a-dataset"]["value"]
+LIST_EXAMPLE = LIST_200["examples"]["latest-analysis-of-two-versions"]["value"]
 DESCRIBE_EXAMPLE = DESCRIBE_200["examples"]["completed-feature-analysis"]["value"]
 
 
@@ -41,9 +40,10 @@ def test_spec_examples_parse_into_typed_models(stub: StubServer, client: Authent
     assert isinstance(page, ListProcessorTasksResp)
     task = page.tasks[0]
     assert task.status is TaskStatus.COMPLETED
-    assert task.template and task.template.id is TemplateId.SYS_DATA_VALIDATION
+    assert task.template and task.template.id is TemplateId.SYS_DATA_ANALYSE
     assert task.inputs and task.inputs[0].type_ is DataSourceType.DATASET
-    assert task.work_path and task.work_path.type_ is WorkPathType.DATASET
+    assert task.data_source and task.data_source.type_ is DataSourceType.DATASET
+    assert (task.version_name, task.is_current) == ("V001", True)
     assert page.to_dict() == LIST_EXAMPLE
 
     stub.reply_json(DESCRIBE_EXAMPLE)

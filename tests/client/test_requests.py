@@ -51,8 +51,7 @@ def test_query_parameters_follow_the_spec(stub: StubServer, client: Authenticate
         ("status", "3"),
         ("task_name", "Pré"),
         ("task_type", "sys_data_selection"),
-        ("version_id", "v2"),
-        ("version_id", "v1"),
+        ("version_id", "v2,v1"),  # style form, explode false: one comma-joined value
         ("workspace_id", "ws-1"),
     ]
 
@@ -97,7 +96,7 @@ def test_a_caller_supplied_transport_is_used(stub: StubServer) -> None:
         return httpx.Response(200, json={"task_id": "x"})
 
     c = AuthenticatedClient(
-        base_url="http://example.invalid", token="t", httpx_args={"transport": httpx.MockTransport(handler)}
+        base_url="https://example.invalid", token="t", httpx_args={"transport": httpx.MockTransport(handler)}
     )
     assert describe_processor_task.sync("p", "x", client=c).task_id == "x"
     assert len(calls) == 1

@@ -109,7 +109,7 @@ def test_cli_console_script(processor_tasks_mock_server: MockHandle) -> None:
     assert [json.loads(line)["task_id"] for line in done.stdout.splitlines()] == ["a", "b", "c"]
     assert "page 2: 3 of 3 tasks" in done.stderr
     missing = subprocess.run(["processor-tasks", "describe", "zzz"], env=env, capture_output=True, text=True, check=False)
-    assert missing.returncode == 6
+    assert missing.returncode == 15
 
 
 def test_mock_console_script_with_a_fixture(tmp_path: Path) -> None:

@@ -37,7 +37,8 @@ MOCK_TOKEN = "mock-token"
 MOCK_PROJECT = "mock-project"
 MOCK_AK = "MOCKAK"
 MOCK_SK = "MOCKSK"
-# A project that exists on the mock but belongs to another token: asking for it must be a 403.
+# A project that exists on the mock but belongs to another token: asking for it is refused
+# (the mock answers 404 ModelArts.2786; the provider may answer 403 instead).
 FOREIGN_PROJECT = "other-project"
 
 LIST_OPERATION = "GET /v2/{project_id}/processor-tasks"
@@ -213,7 +214,7 @@ def _bucket(value: object, buckets: int) -> int:
 def _aim_at_target(case: AnyCase, target: Target, *, always_own_project: bool) -> None:
     """Point one case at the target's project (and, for part of them, at tasks it holds).
 
-    Random project ids all answer 403, which would leave every 200 answer unchecked. So most
+    Random project ids are all refused (404 ModelArts.2786 on the mock), which would leave every 200 answer unchecked. So most
     cases use the target's own project, while a deterministic share keeps the generated id or
     uses a known foreign project: the contract must hold there too (403/404, ErrorResponse).
     Cases whose path parameters are deliberately invalid (negative data) are left alone.

@@ -41,9 +41,11 @@ def test_aksk_signature_matches_the_sdk_test_vector() -> None:
 
 
 def test_aksk_signs_repeated_and_encoded_query_keys_like_the_mock_verifies(mock_server_url: str) -> None:
-    # Repeated keys, spaces and slashes are where query canonicalisation goes wrong.
+    # Repeated keys, commas, spaces and slashes are where query canonicalisation goes wrong.
+    # version_id carries its list in one comma-joined value (explode: false); the repeated key
+    # is an undeclared parameter, which the mock ignores but must still verify as signed.
     url = f"{mock_server_url}/v2/{MOCK_PROJECT}/processor-tasks"
-    params = {"version_id": ["b v/2", "a~1"], "task_name": "a b", "limit": "5"}
+    params = {"version_id": "b v/2,a~1", "extra": ["z", "y y"], "task_name": "a b", "limit": "5"}
     good = requests.get(url, params=params, auth=AkSkAuth(MOCK_AK, "MOCKSK"), timeout=10)
     assert good.status_code == 200, good.text
     # The same request with a wrong secret must not pass, or the AK/SK target would prove nothing.

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+
+
+def _caseless(text: str) -> str:
+    # The spec's task_name rule: canonical caseless matching, NFD(casefold(NFD(text))).
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", text).casefold())
 
 
 def expected_ids(tasks: list[dict[str, Any]], **filters: Any) -> set[str]:
     chosen = set()
     for task in tasks:
-        if task.get("workspace_id", "0") != filters.get("workspace_id", "0"):
+        workspace = task.get("workspace_id")
+        if (workspace if workspace is not None else "0") != filters.get("workspace_id", "0"):
             continue
         if "status" in filters and task.get("status") != filters["status"]:
             continue
@@ -28,7 +35,9 @@ def expected_ids(tasks: list[dict[str, Any]], **filters: Any) -> set[str]:
             ]
             if not hit:
                 continue
-        if "task_name" in filters and filters["task_name"].lower() not in (task.get("name") or "").lower():
+        if "task_name" in filters and (
+            not isinstance(task.get("name"), str) or _caseless(filters["task_name"]) not in _caseless(task["name"])
+        ):
             continue
         if "version_id" in filters and task.get("version_id") not in filters["version_id"]:
             continue

@@ -61,11 +61,11 @@ async def get(client: httpx.AsyncClient, uri: str, headers: dict[str, str]) -> h
         (LIST, {"X-Auth-Token": "wrong"}, 401, "ModelArts.5002"),
         (LIST, {"X-Auth-Token": ""}, 401, "ModelArts.5002"),
         (LIST, {"Authorization": "Bearer mock-token"}, 401, "ModelArts.5002"),
-        (LIST, {"X-Auth-Token": "other-token"}, 403, "ModelArts.0112"),
+        (LIST, {"X-Auth-Token": "other-token"}, 404, "ModelArts.2786"),
         ("/v2/other-project/processor-tasks", {"X-Auth-Token": "other-token"}, 200, None),
-        ("/v2/other-project/processor-tasks", TOKEN, 403, "ModelArts.0112"),
+        ("/v2/other-project/processor-tasks", TOKEN, 404, "ModelArts.2786"),
         (LIST + "/x", {}, 401, "ModelArts.5002"),
-        ("/v2/other-project/processor-tasks/x", TOKEN, 403, "ModelArts.0112"),
+        ("/v2/other-project/processor-tasks/x", TOKEN, 404, "ModelArts.2786"),
     ],
 )
 async def test_token_matrix(
@@ -84,18 +84,23 @@ async def test_other_project_has_no_tasks(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "headers", "status"),
+    ("path", "headers", "status", "code"),
     [
-        (LIST + "?limit=0", {"X-Auth-Token": "bad"}, 401),  # 401 before 403 and 400
-        ("/v2/elsewhere/processor-tasks?limit=0", {"X-Auth-Token": "bad"}, 401),
-        ("/v2/elsewhere/processor-tasks?limit=0", TOKEN, 403),  # 403 before 400
-        (LIST + "?limit=0", TOKEN, 400),
-        (LIST + "/unknown?limit=0", {"X-Auth-Token": "other-token"}, 403),  # 403 before 404
-        (LIST + "/unknown", TOKEN, 404),
+        # The spec's "Order of checks": 401, then the project (404 ModelArts.2786), then 400,
+        # then the task lookup (404 ModelArts.4700).
+        (LIST + "?limit=0", {"X-Auth-Token": "bad"}, 401, "ModelArts.5002"),
+        ("/v2/elsewhere/processor-tasks?limit=0", {"X-Auth-Token": "bad"}, 401, "ModelArts.5002"),
+        ("/v2/elsewhere/processor-tasks?limit=0", TOKEN, 404, "ModelArts.2786"),
+        (LIST + "?limit=0", TOKEN, 400, "ModelArts.0104"),
+        (LIST + "/unknown?limit=0", {"X-Auth-Token": "other-token"}, 404, "ModelArts.2786"),
+        (LIST + "/unknown", TOKEN, 404, "ModelArts.4700"),
     ],
 )
-async def test_order_of_checks(client: httpx.AsyncClient, path: str, headers: dict[str, str], status: int) -> None:
-    assert (await client.get(path, headers=headers)).status_code == status
+async def test_order_of_checks(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str], status: int, code: str
+) -> None:
+    answer = await client.get(path, headers=headers)
+    assert (answer.status_code, answer.json()["error_code"]) == (status, code)
 
 
 # --- AK/SK --------------------------------------------------------------------------------
@@ -103,7 +108,7 @@ async def test_order_of_checks(client: httpx.AsyncClient, path: str, headers: di
 AWKWARD_QUERIES: list[QueryParams] = [
     [],
     [("limit", 10), ("offset", 0)],
-    [("version_id", ["zeta", "alpha", "Mid"]), ("limit", 5)],
+    [("version_id", "zeta,alpha,Mid"), ("limit", 5)],
     [("task_name", "a b")],
     [("source", "/bucket-1/raw/images/")],
     [("task_name", "!*'();:@&=+$,/?#[]%~")],
@@ -133,7 +138,7 @@ async def test_sdk_signed_describe_verifies(client: httpx.AsyncClient) -> None:
 
 
 async def test_query_order_on_the_wire_does_not_matter(client: httpx.AsyncClient) -> None:
-    uri, headers = signed(LIST, [("limit", 3), ("offset", 1), ("version_id", ["b", "a"])])
+    uri, headers = signed(LIST, [("limit", 3), ("offset", 1), ("version_id", "b,a")])
     path, _, query = uri.partition("?")
     shuffled = "&".join(reversed(query.split("&")))
     assert shuffled != query
@@ -230,10 +235,10 @@ async def test_dates_within_fifteen_minutes_pass(client: httpx.AsyncClient, minu
     assert (await get(client, uri, headers)).status_code == 200
 
 
-async def test_ak_of_another_project_is_403(client: httpx.AsyncClient) -> None:
+async def test_ak_of_another_project_is_404_project_mismatch(client: httpx.AsyncClient) -> None:
     uri, headers = signed("/v2/other-project/processor-tasks", [])
     answer = await get(client, uri, headers)
-    assert answer.status_code == 403 and answer.json()["error_code"] == "ModelArts.0112"
+    assert answer.status_code == 404 and answer.json()["error_code"] == "ModelArts.2786"
 
 
 # --- the canonical form itself ------------------------------------------------------------

@@ -55,7 +55,7 @@ async def test_throttle_answer_has_retry_after_and_error_body() -> None:
     assert answer.status_code == 429
     assert answer.headers["retry-after"] == "7"
     assert answer.headers["x-request-id"]
-    assert answer.json()["error_code"] == "APIGW.0308"
+    assert answer.json()["error_code"] == "ModelArts.2799"
 
 
 async def test_unavailable_answer_has_error_body() -> None:

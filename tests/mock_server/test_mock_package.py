@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from processor_tasks_mock.__main__ import main, settings_from
+from processor_tasks_mock._version import from_spec
 from processor_tasks_mock.settings import DEFAULT_SPEC_PATH
 
 from tests.paths import ROOT, SPEC
@@ -22,7 +23,8 @@ def test_the_bundled_spec_is_the_contract_byte_for_byte() -> None:
 
 def test_the_distribution_version_is_the_contract_version_and_declares_script_and_plugin() -> None:
     meta = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
-    assert meta["version"] == yaml.safe_load(SPEC.read_text())["info"]["version"]
+    assert meta["dynamic"] == ["version"]  # from the bundled spec, by _version.from_spec at build time
+    assert from_spec() == yaml.safe_load(SPEC.read_text())["info"]["version"]
     assert meta["scripts"]["processor-tasks-mock"] == "processor_tasks_mock.__main__:main"
     assert meta["entry-points"]["pytest11"]["processor_tasks_mock"] == "processor_tasks_mock.pytest_plugin"
 

@@ -39,7 +39,7 @@ def test_sdk_signed_request_over_http(mock_server_url: str) -> None:
         schema="http",
         host=host,
         resource_path=LIST,
-        query_params=[("version_id", ["b a", "é/x"]), ("task_name", "PRE"), ("limit", 3)],
+        query_params=[("version_id", "b a,é/x"), ("task_name", "PRE"), ("limit", 3)],
         header_params={"X-Sdk-Date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")},
         body="",
     )

@@ -45,6 +45,9 @@ INVALID = [
     ("task_name=a&task_name=b", "task_name"),
     ("workspace_id=0&workspace_id=1", "workspace_id"),
     ("source=a&source=b", "source"),
+    # explode: false -- the list travels in one comma-joined value, never as a repeated key.
+    ("version_id=a&version_id=b", "version_id"),
+    ("version_id=a&version_id=a", "version_id"),
 ]
 
 
@@ -67,7 +70,8 @@ async def test_invalid_parameter_is_400_naming_it(client: httpx.AsyncClient, que
         "offset=2147483647",
         "status=0&status_extra=9",
         "unknown=1&unknown=2",
-        "version_id=a&version_id=a",
+        "version_id=a,a",
+        "version_id=a%2Cb",
         "version_id=",
         "task_name=%25",
         "workspace_id=",

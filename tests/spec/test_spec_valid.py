@@ -103,7 +103,7 @@ def test_each_rule_catches_a_planted_violation(spec: dict[str, Any], name: str, 
 def test_every_example_in_the_spec_is_checked(spec: dict[str, Any]) -> None:
     """The example rule must actually visit the examples it claims to (not silently skip them)."""
     visited = {where for where, _, _ in spec_rules._media_examples(spec)}
-    assert any("validation-tasks-of-a-dataset" in w for w in visited)
+    assert any("latest-analysis-of-two-versions" in w for w in visited)
     assert any("completed-feature-analysis" in w for w in visited)
     assert any("/components/responses/Unauthorized" in w for w in visited)
     assert len(visited) >= 10

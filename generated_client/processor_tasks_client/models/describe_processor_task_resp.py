@@ -59,10 +59,13 @@ class DescribeProcessorTaskResp:
     work_path: None | Unset | WorkPath = UNSET
     """ Where the task works and writes its output. """
     workspace_id: None | str | Unset = UNSET
-    """ Workspace of the task; `0` when the project has no workspaces. """
+    """ Workspace of the task; `0` when the project has no workspaces. A task whose
+    `workspace_id` is missing or `null` is in workspace `0`.
+     """
     ai_project: None | str | Unset = UNSET
-    """ Not in the provider's tables; it appears (empty) in the list example, so it is
-    declared to keep it typed (resolution 3). Its meaning is undocumented.
+    """ Not in the provider's tables; only the superseded list example (up to revision
+    4d2952d) shows it, empty. It is declared so that a server that sends it is read
+    into a typed field (resolution 3). Its meaning is undocumented.
      """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

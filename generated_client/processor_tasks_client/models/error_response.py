@@ -15,9 +15,11 @@ class ErrorResponse:
     """Body of every error answer."""
 
     error_code: str
-    """ Provider error code: `ModelArts.` and four digits from the service itself, or
-    another prefix from the API gateway in front of it (e.g. `APIGW.0308` when
-    throttled).
+    """ Provider error code, `ModelArts.` and four digits, as the provider's error-code
+    appendix lists them. A code alone does not identify the error: the appendix
+    files some under two statuses (ModelArts.4700 under 400 and 503,
+    ModelArts.0112 under 401 and 403), so read it together with the status.
+    Codes not listed yet may appear.
      """
     error_msg: str
     """ Human-readable explanation of the error. """

@@ -64,15 +64,15 @@ class ProcessorTasks:
         *,
         limit: int | Unset = 10,
         offset: int | Unset = 0,
-        order: Order | Unset = Order.DESC,
-        sort_by: SortBy | Unset = SortBy.CREATE_TIME,
+        order: Order | str | Unset = Order.DESC,
+        sort_by: SortBy | str | Unset = SortBy.CREATE_TIME,
         query_current: bool | Unset = False,
         return_result: bool | Unset = True,
         source: str | Unset = UNSET,
-        source_type: DataSourceType | Unset = UNSET,
-        status: TaskStatus | Unset = UNSET,
+        source_type: DataSourceType | str | Unset = UNSET,
+        status: TaskStatus | int | Unset = UNSET,
         task_name: str | Unset = UNSET,
-        task_type: TemplateId | Unset = UNSET,
+        task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
     ) -> ListProcessorTasksResp:
@@ -87,8 +87,11 @@ class ProcessorTasks:
             order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
                 Default: `desc`.
             sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
-                same direction; tasks without a value sort first in ascending order (last in
-                descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
             query_current (bool | Unset): When true, only tasks that are the latest of their type
                 for their dataset version (`is_current` true) are returned; when false, all tasks are.
                 Default: `false`.
@@ -99,24 +102,37 @@ class ProcessorTasks:
                 `source_type`, both must match the same entry. What the value means follows
                 `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
                 TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
-                resource tenant calls.
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
             source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
-                `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
                 `DATASET`, `CUSTOM`.
             status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
                 returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
                 (STOPPED).
             task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
-                a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
-                folding), literal substring match, with no wildcard characters.
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
             task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
                 of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
                 `sys_data_validation`, `sys_data_selection`.
             version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
-                dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
-            workspace_id (str | Unset): Workspace to look in. Projects that never created a
-                workspace use `0`, which is also what an omitted value means. A workspace with no tasks
-                answers an empty page. Default: `0`.
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
 
         """
         return list_processor_tasks.sync(
@@ -142,15 +158,15 @@ class ProcessorTasks:
         *,
         limit: int | Unset = 10,
         offset: int | Unset = 0,
-        order: Order | Unset = Order.DESC,
-        sort_by: SortBy | Unset = SortBy.CREATE_TIME,
+        order: Order | str | Unset = Order.DESC,
+        sort_by: SortBy | str | Unset = SortBy.CREATE_TIME,
         query_current: bool | Unset = False,
         return_result: bool | Unset = True,
         source: str | Unset = UNSET,
-        source_type: DataSourceType | Unset = UNSET,
-        status: TaskStatus | Unset = UNSET,
+        source_type: DataSourceType | str | Unset = UNSET,
+        status: TaskStatus | int | Unset = UNSET,
         task_name: str | Unset = UNSET,
-        task_type: TemplateId | Unset = UNSET,
+        task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
     ) -> ListProcessorTasksResp:
@@ -165,8 +181,11 @@ class ProcessorTasks:
             order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
                 Default: `desc`.
             sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
-                same direction; tasks without a value sort first in ascending order (last in
-                descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
             query_current (bool | Unset): When true, only tasks that are the latest of their type
                 for their dataset version (`is_current` true) are returned; when false, all tasks are.
                 Default: `false`.
@@ -177,24 +196,37 @@ class ProcessorTasks:
                 `source_type`, both must match the same entry. What the value means follows
                 `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
                 TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
-                resource tenant calls.
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
             source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
-                `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
                 `DATASET`, `CUSTOM`.
             status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
                 returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
                 (STOPPED).
             task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
-                a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
-                folding), literal substring match, with no wildcard characters.
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
             task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
                 of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
                 `sys_data_validation`, `sys_data_selection`.
             version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
-                dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
-            workspace_id (str | Unset): Workspace to look in. Projects that never created a
-                workspace use `0`, which is also what an omitted value means. A workspace with no tasks
-                answers an empty page. Default: `0`.
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
 
         """
         return await list_processor_tasks.asyncio(
@@ -219,15 +251,15 @@ class ProcessorTasks:
         self,
         *,
         limit: int = 10,
-        order: Order | Unset = Order.DESC,
-        sort_by: SortBy | Unset = SortBy.CREATE_TIME,
+        order: Order | str | Unset = Order.DESC,
+        sort_by: SortBy | str | Unset = SortBy.CREATE_TIME,
         query_current: bool | Unset = False,
         return_result: bool | Unset = True,
         source: str | Unset = UNSET,
-        source_type: DataSourceType | Unset = UNSET,
-        status: TaskStatus | Unset = UNSET,
+        source_type: DataSourceType | str | Unset = UNSET,
+        status: TaskStatus | int | Unset = UNSET,
         task_name: str | Unset = UNSET,
-        task_type: TemplateId | Unset = UNSET,
+        task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
     ) -> Iterator[DescribeProcessorTaskResp]:
@@ -238,8 +270,11 @@ class ProcessorTasks:
             order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
                 Default: `desc`.
             sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
-                same direction; tasks without a value sort first in ascending order (last in
-                descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
             query_current (bool | Unset): When true, only tasks that are the latest of their type
                 for their dataset version (`is_current` true) are returned; when false, all tasks are.
                 Default: `false`.
@@ -250,24 +285,37 @@ class ProcessorTasks:
                 `source_type`, both must match the same entry. What the value means follows
                 `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
                 TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
-                resource tenant calls.
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
             source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
-                `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
                 `DATASET`, `CUSTOM`.
             status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
                 returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
                 (STOPPED).
             task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
-                a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
-                folding), literal substring match, with no wildcard characters.
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
             task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
                 of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
                 `sys_data_validation`, `sys_data_selection`.
             version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
-                dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
-            workspace_id (str | Unset): Workspace to look in. Projects that never created a
-                workspace use `0`, which is also what an omitted value means. A workspace with no tasks
-                answers an empty page. Default: `0`.
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
 
         """
         return list_processor_tasks.iter_items(
@@ -291,15 +339,15 @@ class ProcessorTasks:
         self,
         *,
         limit: int = 10,
-        order: Order | Unset = Order.DESC,
-        sort_by: SortBy | Unset = SortBy.CREATE_TIME,
+        order: Order | str | Unset = Order.DESC,
+        sort_by: SortBy | str | Unset = SortBy.CREATE_TIME,
         query_current: bool | Unset = False,
         return_result: bool | Unset = True,
         source: str | Unset = UNSET,
-        source_type: DataSourceType | Unset = UNSET,
-        status: TaskStatus | Unset = UNSET,
+        source_type: DataSourceType | str | Unset = UNSET,
+        status: TaskStatus | int | Unset = UNSET,
         task_name: str | Unset = UNSET,
-        task_type: TemplateId | Unset = UNSET,
+        task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
     ) -> Iterator[ListProcessorTasksResp]:
@@ -310,8 +358,11 @@ class ProcessorTasks:
             order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
                 Default: `desc`.
             sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
-                same direction; tasks without a value sort first in ascending order (last in
-                descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
             query_current (bool | Unset): When true, only tasks that are the latest of their type
                 for their dataset version (`is_current` true) are returned; when false, all tasks are.
                 Default: `false`.
@@ -322,24 +373,37 @@ class ProcessorTasks:
                 `source_type`, both must match the same entry. What the value means follows
                 `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
                 TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
-                resource tenant calls.
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
             source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
-                `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
                 `DATASET`, `CUSTOM`.
             status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
                 returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
                 (STOPPED).
             task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
-                a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
-                folding), literal substring match, with no wildcard characters.
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
             task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
                 of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
                 `sys_data_validation`, `sys_data_selection`.
             version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
-                dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
-            workspace_id (str | Unset): Workspace to look in. Projects that never created a
-                workspace use `0`, which is also what an omitted value means. A workspace with no tasks
-                answers an empty page. Default: `0`.
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
 
         """
         return list_processor_tasks.iter_pages(
@@ -363,15 +427,15 @@ class ProcessorTasks:
         self,
         *,
         limit: int = 10,
-        order: Order | Unset = Order.DESC,
-        sort_by: SortBy | Unset = SortBy.CREATE_TIME,
+        order: Order | str | Unset = Order.DESC,
+        sort_by: SortBy | str | Unset = SortBy.CREATE_TIME,
         query_current: bool | Unset = False,
         return_result: bool | Unset = True,
         source: str | Unset = UNSET,
-        source_type: DataSourceType | Unset = UNSET,
-        status: TaskStatus | Unset = UNSET,
+        source_type: DataSourceType | str | Unset = UNSET,
+        status: TaskStatus | int | Unset = UNSET,
         task_name: str | Unset = UNSET,
-        task_type: TemplateId | Unset = UNSET,
+        task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
     ) -> AsyncIterator[DescribeProcessorTaskResp]:
@@ -382,8 +446,11 @@ class ProcessorTasks:
             order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
                 Default: `desc`.
             sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
-                same direction; tasks without a value sort first in ascending order (last in
-                descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
             query_current (bool | Unset): When true, only tasks that are the latest of their type
                 for their dataset version (`is_current` true) are returned; when false, all tasks are.
                 Default: `false`.
@@ -394,24 +461,37 @@ class ProcessorTasks:
                 `source_type`, both must match the same entry. What the value means follows
                 `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
                 TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
-                resource tenant calls.
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
             source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
-                `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
                 `DATASET`, `CUSTOM`.
             status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
                 returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
                 (STOPPED).
             task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
-                a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
-                folding), literal substring match, with no wildcard characters.
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
             task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
                 of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
                 `sys_data_validation`, `sys_data_selection`.
             version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
-                dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
-            workspace_id (str | Unset): Workspace to look in. Projects that never created a
-                workspace use `0`, which is also what an omitted value means. A workspace with no tasks
-                answers an empty page. Default: `0`.
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
 
         """
         return list_processor_tasks.aiter_items(
@@ -435,15 +515,15 @@ class ProcessorTasks:
         self,
         *,
         limit: int = 10,
-        order: Order | Unset = Order.DESC,
-        sort_by: SortBy | Unset = SortBy.CREATE_TIME,
+        order: Order | str | Unset = Order.DESC,
+        sort_by: SortBy | str | Unset = SortBy.CREATE_TIME,
         query_current: bool | Unset = False,
         return_result: bool | Unset = True,
         source: str | Unset = UNSET,
-        source_type: DataSourceType | Unset = UNSET,
-        status: TaskStatus | Unset = UNSET,
+        source_type: DataSourceType | str | Unset = UNSET,
+        status: TaskStatus | int | Unset = UNSET,
         task_name: str | Unset = UNSET,
-        task_type: TemplateId | Unset = UNSET,
+        task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
     ) -> AsyncIterator[ListProcessorTasksResp]:
@@ -454,8 +534,11 @@ class ProcessorTasks:
             order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
                 Default: `desc`.
             sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
-                same direction; tasks without a value sort first in ascending order (last in
-                descending). One of: `create_time`, `name`, `duration_seconds`. Default: `create_time`.
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
             query_current (bool | Unset): When true, only tasks that are the latest of their type
                 for their dataset version (`is_current` true) are returned; when false, all tasks are.
                 Default: `false`.
@@ -466,24 +549,37 @@ class ProcessorTasks:
                 `source_type`, both must match the same entry. What the value means follows
                 `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
                 TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
-                resource tenant calls.
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
             source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
-                `data_source` or any of `inputs`). Omitted: every type. One of: `OBS`, `TASK`,
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
                 `DATASET`, `CUSTOM`.
             status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
                 returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
                 (STOPPED).
             task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
-                a "fuzzy search keyword"; this contract reads that as a case-insensitive (Unicode case
-                folding), literal substring match, with no wildcard characters.
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
             task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
                 of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
                 `sys_data_validation`, `sys_data_selection`.
             version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
-                dataset versions. Repeat the key for each value: `version_id=a&version_id=b`.
-            workspace_id (str | Unset): Workspace to look in. Projects that never created a
-                workspace use `0`, which is also what an omitted value means. A workspace with no tasks
-                answers an empty page. Default: `0`.
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
 
         """
         return list_processor_tasks.aiter_pages(
