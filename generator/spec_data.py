@@ -30,14 +30,13 @@ def _schema(spec: Mapping[str, Any], node: Any) -> dict[str, Any]:
     ``x-ref`` names the component schema it came from, which is the generated model's name.
     """
     ref = node.get("$ref") if isinstance(node, Mapping) else None
-    node = dict(spec_rules.resolve(spec, node))
-    all_of = node.pop("allOf", None)
+    schema: dict[str, Any] = dict(spec_rules.resolve(spec, node))
+    all_of = schema.pop("allOf", None)
     if isinstance(all_of, list) and len(all_of) == 1:
-        inner = _schema(spec, all_of[0])
-        node = {**inner, **node}
+        schema = {**_schema(spec, all_of[0]), **schema}
     if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-        node["x-ref"] = ref.rsplit("/", 1)[1]
-    return node
+        schema["x-ref"] = ref.rsplit("/", 1)[1]
+    return schema
 
 
 def _value(value: Any) -> str:

@@ -54,7 +54,7 @@ def test_python_snippets_run_in_order_against_the_mock(mock_server_url: str, mon
 
 def test_parameter_tables_follow_the_spec() -> None:
     spec = yaml.safe_load(SPEC.read_text())
-    rows = {}
+    rows: dict[str, list[tuple[str, ...]]] = {}
     for line in section("Call the API").splitlines():
         match = re.match(r"^\| `(\w+)` \| (\w+) \| (.*) \| (.*) \|$", line)
         if match:
