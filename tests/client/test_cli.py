@@ -177,3 +177,16 @@ def test_all_writes_each_page_before_fetching_the_next(monkeypatch: pytest.Monke
 
     cli._write_list(pages(), "jsonl", Out(), None, single_page=False)
     assert events == ["fetch 0", "flush 2", "fetch 1", "flush 4", "fetch 2", "flush 6"]
+
+
+def test_a_reader_that_stops_early_ends_the_walk_with_141_and_no_traceback(mock_server_url: str) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PROCESSOR_TASKS_", "HUAWEICLOUD_SDK_"))}
+    env = {**clean, "PYTHONPATH": str(GENERATED), "PROCESSOR_TASKS_BASE_URL": mock_server_url, **TOKEN_ENV}
+    command = [sys.executable, "-m", "processor_tasks_client.cli", "list", "--all", "--limit", "1", "--output", "jsonl"]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        json.loads(process.stdout.readline())  # like `| head -1`
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 141, stderr
+    assert "Traceback" not in stderr
