@@ -67,6 +67,27 @@ EXIT_CODES: dict[type[BaseException], int] = {
 }
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
+# What --help says about each code; tests check it covers every code above.
+EXIT_MEANINGS: dict[int, str] = {
+    EXIT_OK: "ok",
+    EXIT_ERROR: "other client error",
+    EXIT_USAGE: "usage",
+    3: "configuration",
+    4: "authentication (401)",
+    5: "permission denied (403)",
+    6: "not found",
+    7: "bad request (400)",
+    8: "rate limited (429)",
+    9: "server error (5xx)",
+    10: "unexpected status",
+    11: "timeout",
+    12: "connection failed",
+    13: "answer off the contract",
+    14: "credentials of another project",
+    15: "no such task",
+    EXIT_INTERRUPTED: "interrupted",
+    EXIT_BROKEN_PIPE: "stdout closed",
+}
 
 TABLE_COLUMNS = (("task_id", 22), ("status", 11), ("type", 21), ("created (UTC)", 19), ("name", 0))
 
@@ -151,10 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Query ModelArts processing tasks. Endpoint and credentials come from the environment "
         "(PROCESSOR_TASKS_BASE_URL, HUAWEICLOUD_SDK_PROJECT_ID, and PROCESSOR_TASKS_TOKEN or "
         "HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK).",
-        epilog="Exit codes: 0 ok, 1 other client error, 2 usage, 3 configuration, 4 authentication (401), "
-        "5 permission denied (403), 6 not found, 7 bad request (400), 8 rate limited (429), 9 server error "
-        "(5xx), 10 unexpected status, 11 timeout, 12 connection failed, 13 answer off the contract, "
-        "14 credentials of another project, 15 no such task, 130 interrupted, 141 stdout closed.",
+        epilog="Exit codes: " + ", ".join(f"{code} {text}" for code, text in sorted(EXIT_MEANINGS.items())) + ".",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

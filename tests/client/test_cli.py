@@ -148,6 +148,7 @@ def test_exit_codes_are_distinct_per_error_class() -> None:
     exported = [getattr(errors, name) for name in errors.__all__]
     classes_exported = {c for c in exported if isinstance(c, type) and issubclass(c, errors.ProcessorTasksError)}
     assert classes_exported - {errors.APIStatusError} <= set(cli.EXIT_CODES)
+    assert set(cli.EXIT_MEANINGS) == {*cli.EXIT_CODES.values(), 0, 130, 141}  # --help explains each
     assert cli.exit_code_for(errors.APITimeoutError("slow")) == 11  # not its parent's 12
     not_found = errors.error_for_status(400, b'{"error_code": "ModelArts.4700", "error_msg": "gone"}', {})
     assert cli.exit_code_for(not_found) == 15  # a 400 with a not-found code is not a BadRequestError's 7
