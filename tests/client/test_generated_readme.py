@@ -99,3 +99,14 @@ def test_the_guide_stands_alone() -> None:
     assert "repository's README" not in README
     for heading in ("Install", "Configure", "Authenticate", "Paging", "Errors", "Retries and timeouts", "Testing"):
         assert f"## {heading}" in README
+
+
+def test_error_table_names_every_exception_class() -> None:
+    from processor_tasks_client import errors
+
+    table = section("Errors")
+    exported = [getattr(errors, name) for name in errors.__all__]
+    classes = [c for c in exported if isinstance(c, type) and issubclass(c, errors.ProcessorTasksError)]
+    for cls in classes:
+        if cls not in (errors.ProcessorTasksError, errors.APIStatusError):
+            assert f"| `{cls.__name__}` |" in table, cls.__name__
