@@ -11,7 +11,7 @@ PORT        ?= 8080
 MOCK_SPEC   := mock_server/processor_tasks_mock/processor-tasks.yaml
 
 .DEFAULT_GOAL := all
-.PHONY: all help venv generate check typecheck test spec-test client-test contract mock bench clean
+.PHONY: all help venv generate check typecheck test spec-test client-test contract contract-live mock bench clean
 
 all: generate typecheck ## Bootstrap the pinned venv, validate the spec, regenerate and type-check the client
 
@@ -42,6 +42,13 @@ test: $(STAMP) node_modules ## Run every test (spec, generator drift, client, mo
 
 contract: $(STAMP) ## Run the schemathesis contract suite alone (JUnit report in reports/)
 	$(PY) -m pytest tests/contract --junitxml=reports/contract-junit.xml
+
+# The one way to point the contract suite at a real endpoint (README: "Run the contract suite
+# against a live endpoint"). PROCESSOR_TASKS_CONTRACT_LIVE=1 is the switch; client credentials
+# in the shell never select the live target on their own. Read-only: GET/HEAD/OPTIONS/TRACE.
+contract-live: $(STAMP) ## Run the contract suite against the live endpoint in PROCESSOR_TASKS_BASE_URL (read-only)
+	PROCESSOR_TASKS_CONTRACT_LIVE=1 $(PY) -m pytest tests/contract/test_contract.py -p no:cacheprovider \
+		--junitxml=reports/contract-live-junit.xml
 
 mock: $(STAMP) ## Serve the mock server on 127.0.0.1 (port: PORT=8080)
 	PORT=$(PORT) PYTHONPATH=mock_server $(PY) -m processor_tasks_mock

@@ -8,12 +8,18 @@ Steps, each failing loudly with the spot it concerns:
 3. the handwritten runtime modules in generator/runtime/ are copied in;
 4. every file gets a "generated" header, ruff (pinned, isolated from host config) tidies
    and formats the tree, and GENERATED.json records what produced the bytes;
-5. the result replaces generated_client/, or with --check is compared with it.
+5. the result replaces generated_client/, or with --check is compared with it;
+6. before replacing, the public surface of the committed package (modules, functions and
+   their parameters, classes, enum members, attributes; read with ast) is compared with the
+   new one: a name that would disappear fails the run unless the spec's major version is
+   bumped over the committed one and the changelog's section for the new version carries a
+   `Breaking: public-name-removed <dotted name>` line for it (or for a parent name).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import hashlib
 import json
@@ -22,6 +28,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -33,6 +41,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(ROOT))
 
 import spec_data  # noqa: E402
 import spec_rules  # noqa: E402
@@ -253,6 +262,141 @@ def compare(fresh: Path, committed: Path) -> list[str]:
     return problems
 
 
+def _public(name: str) -> bool:
+    return not name.startswith("_")
+
+
+def _arguments(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = node.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    return [n for n in names if n not in ("self", "cls") and _public(n)]
+
+
+def _targets(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return [node.target.id]
+    if isinstance(node, ast.Assign):
+        return [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return []
+
+
+def _body_names(body: list[ast.stmt], prefix: str, init: bool) -> Iterator[str]:
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _public(node.name):
+            yield f"{prefix}.{node.name}"
+            yield from (f"{prefix}.{node.name}({arg})" for arg in _arguments(node))
+        elif isinstance(node, ast.ClassDef) and _public(node.name):
+            yield f"{prefix}.{node.name}"
+            # Class bodies: methods, attrs fields (annotations) and enum members (assignments).
+            yield from _body_names(node.body, f"{prefix}.{node.name}", init=False)
+        elif isinstance(node, ast.ImportFrom) and init:
+            # A package's __init__ re-exports names: `from .models import TaskStatus`.
+            yield from (f"{prefix}.{a.asname or a.name}" for a in node.names if _public(a.asname or a.name))
+        elif isinstance(node, ast.If):  # `if TYPE_CHECKING:` and version switches
+            yield from _body_names(node.body, prefix, init)
+        else:
+            yield from (f"{prefix}.{t}" for t in _targets(node) if _public(t))
+
+
+def public_names(project: Path) -> set[str]:
+    """Dotted public names of the generated package under `project` (a generated_client/ folder).
+
+    Modules, top-level functions (with their parameters as `f(arg)`), classes, their methods,
+    attributes and enum members, module constants and a package's re-exports; anything whose
+    name starts with an underscore is private and left out.
+    """
+    names: set[str] = set()
+    package = project / PACKAGE
+    for file in sorted(package.rglob("*.py")):
+        parts = file.relative_to(project).with_suffix("").parts
+        init = parts[-1] == "__init__"
+        module_parts = parts[:-1] if init else parts
+        if not all(_public(p) for p in module_parts):
+            continue
+        module = ".".join(module_parts)
+        names.add(module)
+        names.update(_body_names(ast.parse(file.read_bytes(), str(file)).body, module, init))
+    return names
+
+
+def _committed_version(project: Path) -> str | None:
+    try:
+        version = json.loads((project / "GENERATED.json").read_text(encoding="utf-8"))["api_version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(version)
+
+
+def _major_bump_problem(old: str, new: str) -> str | None:
+    from review.spec_diff import semver
+
+    try:
+        old_v, new_v = semver(old), semver(new)
+    except ValueError as exc:
+        return str(exc)
+    needs = (old_v[0] + 1, 0, 0) if old_v[0] > 0 else (0, old_v[1] + 1, 0)
+    if new_v < needs:
+        return f"info.version is {new}; removing public names needs at least {'.'.join(map(str, needs))} (major bump over {old})"
+    return None
+
+
+def guard_public_names(fresh: Path, committed: Path, spec_path: Path, new_version: str, changelog: Path) -> None:
+    """Refuse to replace `committed` when public names would disappear unacknowledged."""
+    if not (committed / PACKAGE).is_dir():
+        return
+    lost = sorted(public_names(committed) - public_names(fresh))
+    if not lost:
+        return
+    # One parser for `Breaking:` lines, shared with `make diff`; imported only when needed,
+    # since it loads openapi-python-client's naming helpers (about a second).
+    from review.spec_diff import acknowledged
+
+    old_version = _committed_version(committed) or "unknown"
+    acks: set[str] = set()
+    if changelog.is_file():
+        acks = {
+            a.removeprefix("public-name-removed ").strip() for a in acknowledged(changelog.read_text(), new_version)
+        }
+
+    # An acknowledged name covers what sits under it: a module covers its functions.
+    def covered(name: str) -> bool:
+        return any(name == a or name.startswith((a + ".", a + "(")) for a in acks)
+
+    unacknowledged = [n for n in lost if not covered(n)]
+    bump = _major_bump_problem(old_version, new_version)
+    if not unacknowledged and bump is None:
+        return
+
+    # A lost module or class stands for what is inside it: list those under it on one line.
+    def inside(name: str, parent: str) -> bool:
+        return name.startswith((parent + ".", parent + "("))
+
+    roots = [n for n in lost if not any(inside(n, o) for o in lost if o != n)]
+    lines = [
+        f"regeneration would remove {len(lost)} public name(s) that vendored code may use "
+        f"(committed client {old_version}, spec {new_version}):"
+    ]
+    for root in roots:
+        state = "" if root in unacknowledged else "  (acknowledged)"
+        lines.append(f"  - {root}{state}")
+        children = [n.removeprefix(root) for n in lost if inside(n, root)]
+        if children:
+            lines.extend(
+                textwrap.wrap(" ".join(children), 110, initial_indent="      with ", subsequent_indent="      ")
+            )
+    target = new_version
+    lines.append("To ship this on purpose:")
+    if bump is not None:
+        lines.append(f"  1. bump the major version of info.version in {_show(spec_path)}: {bump}")
+        target = "<the bumped version>"
+    lines.append(f"  {'2' if bump else '1'}. under the '## {target}' heading of {_show(changelog)}, add:")
+    lines.extend(f"       Breaking: public-name-removed {n}" for n in roots if n in unacknowledged or not covered(n))
+    lines.append(
+        "Otherwise keep the old names (operationId, first tag, title, x-enum-varnames, property and parameter names)."
+    )
+    raise GenerationError("\n".join(lines))
+
+
 def install(fresh: Path, target: Path) -> None:
     """Replace target with fresh, refusing to delete a folder we did not generate."""
     if target.exists():
@@ -271,8 +415,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=ROOT / "openapi" / "processor-tasks.yaml")
     parser.add_argument("--out", type=Path, default=ROOT / "generated_client")
     parser.add_argument("--check", action="store_true", help="compare with --out instead of replacing it")
+    parser.add_argument(
+        "--changelog",
+        type=Path,
+        help="where removed public names are acknowledged (default: CHANGELOG.md beside --spec)",
+    )
     args = parser.parse_args(argv)
     args.spec, args.out = args.spec.resolve(), args.out.resolve()
+    changelog: Path = (args.changelog or args.spec.parent / "CHANGELOG.md").resolve()
     try:
         versions = _pinned_versions()
         spec = load_spec(args.spec)
@@ -289,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 print(f"{_show(args.out)} matches {_show(args.spec)}")
             else:
+                guard_public_names(fresh, args.out, args.spec, str(spec["info"]["version"]), changelog)
                 install(fresh, args.out)
                 print(f"regenerated {_show(args.out)} from {_show(args.spec)}")
     except GenerationError as exc:

@@ -3,6 +3,15 @@
 Each rule yields :class:`Finding` objects that name the spot with a JSON pointer, so a
 broken spec fails ``make`` with a message a reviewer can act on. The test suite runs the
 same rules (tests/spec/).
+
+One home per rule. This module owns what the generated client, its runtime or the mock rely
+on, so that ``make`` (which needs no Node) refuses a spec that would break them: references,
+descriptions (they become docstrings), operationIds and one tag (module names), one JSON
+success model, the error shape and ``X-Request-Id`` the client's errors read, JSON answers
+only, valid examples, open objects, ``x-pagination``. Redocly (``make lint``, redocly.yaml)
+owns style and review conventions. The Redocly rules that would check the same things are
+turned off there; ``REDOCLY_RULES_OWNED_HERE`` lists them and tests/review/test_lint.py holds
+redocly.yaml to it.
 """
 
 from __future__ import annotations
@@ -21,6 +30,24 @@ ERROR_SCHEMA = "#/components/schemas/ErrorResponse"
 REQUEST_ID_HEADER = "X-Request-Id"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SPEC_URI = "urn:processor-tasks-spec"
+JSON_MEDIA_TYPE = "application/json"
+
+# Redocly rule -> the check here (or the validator in regenerate.py) that owns what it checks.
+REDOCLY_RULES_OWNED_HERE: dict[str, str] = {
+    "struct": "openapi-spec-validator (generator/regenerate.py)",
+    "no-unresolved-refs": "check_references",
+    "operation-operationId": "check_descriptions",
+    "operation-summary": "check_descriptions",
+    "operation-description": "check_descriptions",
+    "parameter-description": "check_descriptions",
+    "operation-singular-tag": "check_descriptions",
+    "operation-2xx-response": "check_responses",
+    "response-contains-header": "check_responses",
+    "response-mime-type": "check_responses",
+    "no-invalid-media-type-examples": "check_examples",
+    "no-invalid-schema-examples": "check_examples",
+    "no-invalid-parameter-examples": "check_examples",
+}
 
 
 @dataclass(frozen=True)
@@ -124,15 +151,17 @@ def check_descriptions(spec: Mapping[str, Any]) -> Iterator[Finding]:
         for key in ("operationId", "summary", "description"):
             if not str(op.get(key, "")).strip():
                 yield Finding(pointer(*where), f"operation has no {key}")
-        if not op.get("tags"):
-            yield Finding(pointer(*where), "operation has no tags")
+        tags = op.get("tags") or []
+        if len(tags) != 1:
+            # The generator files an operation under its first tag only (the api.<tag> package).
+            yield Finding(pointer(*where), f"operation needs exactly one tag (the generated package), has {tags}")
     for path, item in spec.get("paths", {}).items():
-        groups = [(("paths", path), item.get("parameters", []))]
+        groups: list[tuple[tuple[str, ...], Any]] = [(("paths", path), item.get("parameters", []))]
         groups += [(("paths", path, m), item[m].get("parameters", [])) for m in HTTP_METHODS if m in item]
-        for where, params in groups:
+        for group, params in groups:
             for i, param in enumerate(params):
                 if not _described(resolve(spec, param)):
-                    yield Finding(pointer(*where, "parameters", i), "parameter has no description")
+                    yield Finding(pointer(*group, "parameters", i), "parameter has no description")
     for name, schema in spec.get("components", {}).get("schemas", {}).items():
         if not _described(schema):
             yield Finding(pointer("components", "schemas", name), "schema has no description")
@@ -142,7 +171,8 @@ def check_descriptions(spec: Mapping[str, Any]) -> Iterator[Finding]:
 
 
 def check_responses(spec: Mapping[str, Any]) -> Iterator[Finding]:
-    """One JSON success model per operation; errors use ErrorResponse; every answer has X-Request-Id."""
+    """One JSON success model per operation; errors (4xx and 5xx) use ErrorResponse; answers are
+    JSON only; every answer declares X-Request-Id (the client's errors carry it)."""
     for path, method, op in operations(spec):
         where = ("paths", path, method, "responses")
         responses = op.get("responses", {})
@@ -154,7 +184,10 @@ def check_responses(spec: Mapping[str, Any]) -> Iterator[Finding]:
             spot = pointer(*where, code)
             if REQUEST_ID_HEADER not in response.get("headers", {}):
                 yield Finding(spot, f"response does not declare the {REQUEST_ID_HEADER} header")
-            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            for media in response.get("content", {}):
+                if media != JSON_MEDIA_TYPE:
+                    yield Finding(spot, f"media type {media!r}: the provider answers {JSON_MEDIA_TYPE} only")
+            schema = response.get("content", {}).get(JSON_MEDIA_TYPE, {}).get("schema")
             if schema is None:
                 yield Finding(spot, "response has no application/json schema")
                 continue
@@ -249,7 +282,35 @@ def check_pagination(spec: Mapping[str, Any]) -> Iterator[Finding]:
                     yield Finding(spot, f"{key} {paging.get(key)!r} is not a property of the success body")
 
 
-RULES = (check_references, check_descriptions, check_responses, check_examples, check_pagination)
+def _closed_objects(node: Any, where: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    if isinstance(node, Mapping):
+        if node.get("additionalProperties") is False:
+            yield where
+        for key, value in node.items():
+            if key not in ("example", "examples"):  # example values are data, not schemas
+                yield from _closed_objects(value, (*where, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _closed_objects(value, (*where, i))
+
+
+def check_open_objects(spec: Mapping[str, Any]) -> Iterator[Finding]:
+    """No schema closes its object (``additionalProperties: false``): the client keeps fields
+    the server adds later, which is the compatibility promise in info.description."""
+    for where in _closed_objects(spec.get("components", {}).get("schemas", {}), ("components", "schemas")):
+        yield Finding(pointer(*where), "additionalProperties: false closes the object; leave it out or set true")
+    for where in _closed_objects(spec.get("paths", {}), ("paths",)):
+        yield Finding(pointer(*where), "additionalProperties: false closes the object; leave it out or set true")
+
+
+RULES = (
+    check_references,
+    check_descriptions,
+    check_responses,
+    check_examples,
+    check_pagination,
+    check_open_objects,
+)
 
 
 def check(spec: Mapping[str, Any]) -> list[Finding]:

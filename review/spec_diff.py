@@ -6,47 +6,44 @@ neither npm nor PyPI; @useoptic/optic brings analytics and error-reporting clien
 it), so this walks the two parsed specs itself.
 
 Who can break is the client: code written against, or generated from, the old contract.
-The provider's server is described, not changed, by an edit of the contract, so a
-response description can break clients in both directions. The rules
-(openapi/CHANGELOG.md repeats them for reviewers):
+The rules follow oasdiff's direction and add one of our own (openapi/CHANGELOG.md states
+them for reviewers; `RULES` below lists every rule id with its family):
 
-Requests (parameters, bodies) break when they accept less than before: a removed or
-newly required parameter, a removed type, a removed enum value or a closed enum, a
-raised minimum or lowered maximum (and the same for lengths and item counts), a new or
-changed pattern or format, a changed default or serialization. Widening a request is
-an addition.
+- A request breaks when it accepts less than before (narrowing): a removed or newly
+  required parameter, property or body; a removed type or enum value; a closed enum; a
+  new or tighter constraint (any JSON Schema keyword that restricts a value: bounds,
+  lengths, item and property counts, `multipleOf`, `pattern`, `format`, `uniqueItems`,
+  `contains`, `propertyNames`, `not`, ...); closed `additionalProperties`; a changed
+  default; a changed wire format (`style`/`explode` of an array or object parameter).
+- A response breaks when it may carry more than before (widening): a new type (`null`
+  included), a value added to a closed enum, an opened enum, a looser or removed
+  constraint, opened `additionalProperties`, a property or header that stops being
+  required, a removed success status, media type or header. Narrowing a response (a new
+  bound, a newly required property or header, `null` removed) is safe: every answer the
+  new contract allows, the old one allowed too.
+- Our rule on top: a change to a generated public Python name breaks vendors whichever
+  side it is on: a removed operation, schema, property or enum value, a renamed
+  operationId or first tag (the module), `title` (the class), `x-enum-varnames` (the
+  member), a field typed as another class.
+- Security: a removed requirement alternative or scheme, or a scheme sent differently,
+  breaks. Paging: any change to `x-pagination` (the generated paging helpers) breaks.
+  Servers: changes are informational (clients configure their base URL).
 
-Responses break when they change what a client may rely on or must handle: a removed
-status (2xx), media type, header or property; a property that stops being required
-(old clients rely on it) or starts being required (new clients would reject the
-provider's answers that omit it); any change to a property's types (adding `null`
-breaks old clients, removing it breaks the promise that optional fields may be null);
-a removed enum value (generated enum members disappear); a value added to a closed
-enum; an open enum closed or a closed one opened; any change to a bound, pattern,
-format or to `additionalProperties`. Additions are not breaking: new operations,
-optional parameters, response properties, statuses and values of open enums (an enum
-is open when the field's `anyOf` also admits a plain value of the enum's type).
+A breaking change is acknowledged by a line `Breaking: <change id>` in the section of the
+changelog headed with the working tree's `info.version` (`## 2.0.0`), and acknowledged
+breaking changes need a major version bump over the base.
 
-Names the generated client exposes: a removed operation, a changed operationId (the
-generated method's name) and a removed component schema (a generated model class) break.
+Exit codes (each error is one line on stderr naming the file and the problem):
 
-Security: a removed security requirement alternative (top-level or an operation's own
-`security`; an alternative is one object of the list, its schemes and scopes together)
-breaks the clients that authenticate that way, unless anonymous access (`{}`) is now
-allowed; a removed security scheme or a changed `type`, `in`, `name`, `scheme`,
-`openIdConnectUrl` or OAuth flow breaks too. A new alternative or scheme does not.
-
-Paging: the operation extension `x-pagination` is what the generated client's paging
-helpers are built from, so any change to it other than its `description` (style, items,
-total, limit-param, page-param, first-page, ...) or its removal breaks; adding it to an
-operation that had none does not.
-
-Servers: a changed, removed or added server URL (or a server variable's default or enum)
-is listed as informational, not breaking: clients configure their base URL.
-
-A breaking change is acknowledged by a line `Breaking: <change id>` in the section of
-openapi/CHANGELOG.md headed with the working tree's `info.version` (`## 1.1.0`), and
-acknowledged breaking changes need a major version bump over the base.
+    0  no breaking change left unacknowledged, versions in order
+    1  unacknowledged breaking change(s) or a version problem (the report says which)
+    2  bad command line (argparse)
+    3  a spec file is missing or cannot be read (or the git ref does not hold it)
+    4  a spec file is empty
+    5  a spec file is not valid YAML
+    6  a spec file is YAML but not an OpenAPI document this tool can walk
+    7  a spec's info.version is not semver
+    8  the changelog file is missing or cannot be read
 """
 
 from __future__ import annotations
@@ -63,7 +60,16 @@ from typing import Any, Literal
 import yaml
 
 Direction = Literal["request", "response"]
+Kind = Literal["narrowed", "widened", "changed"]
 JSON = Any
+
+EXIT_BREAKING = 1
+EXIT_SPEC_MISSING = 3
+EXIT_SPEC_EMPTY = 4
+EXIT_SPEC_YAML = 5
+EXIT_SPEC_SHAPE = 6
+EXIT_SPEC_VERSION = 7
+EXIT_CHANGELOG_MISSING = 8
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 BOUND_KEYWORDS = {
@@ -73,12 +79,38 @@ BOUND_KEYWORDS = {
     "minLength": "lower",
     "minItems": "lower",
     "minProperties": "lower",
+    "minContains": "lower",
     "maximum": "upper",
     "exclusiveMaximum": "upper",
     "maxLength": "upper",
     "maxItems": "upper",
     "maxProperties": "upper",
+    "maxContains": "upper",
 }
+# Keywords that restrict a value when present: adding one narrows, removing it widens, and a
+# change between two values is compared as "changed" (no subset test for patterns or schemas).
+RESTRICTING_KEYWORDS = (
+    "multipleOf",
+    "uniqueItems",
+    "pattern",
+    "format",
+    "contains",
+    "propertyNames",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentRequired",
+    "dependentSchemas",
+    "patternProperties",
+    "prefixItems",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contentMediaType",
+    "contentEncoding",
+    "contentSchema",
+)
+CONSTRAINT_KEYWORDS = (*BOUND_KEYWORDS, *RESTRICTING_KEYWORDS)
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
@@ -86,6 +118,101 @@ SEMVER = re.compile(
 )
 ACK_LINE = re.compile(r"^\s*[-*]?\s*Breaking:\s*(?P<id>.+?)\s*$")
 VERSION_HEADING = re.compile(r"^##\s+\[?(?P<version>[^\]\s]+)\]?")
+
+# Every rule id this module reports, with the family it belongs to. A family is one rule of
+# the changelog's list; tests/review/test_spec_diff.py holds each family to at least one
+# breaking and one non-breaking fixture pair, and each rule id to a fixture that reports it.
+RULES: dict[str, str] = {
+    "operation-removed": "operations",
+    "operation-added": "operations",
+    "operation-id-changed": "operation-id",
+    "operation-tag-changed": "operation-tag",
+    "component-schema-removed": "component-schemas",
+    "component-schema-added": "component-schemas",
+    "schema-title-changed": "class-names",
+    "schema-class-changed": "class-names",
+    "enum-member-renamed": "enum-member-names",
+    "parameter-removed": "parameters",
+    "required-parameter-added": "parameters",
+    "optional-parameter-added": "parameters",
+    "parameter-now-required": "parameter-required",
+    "parameter-now-optional": "parameter-required",
+    "parameter-serialization-changed": "parameter-serialization",
+    "parameter-default-changed": "parameter-default",
+    "parameter-default-added": "parameter-default",
+    "parameter-default-removed": "parameter-default",
+    "request-body-removed": "request-body",
+    "request-body-added": "request-body",
+    "request-body-now-required": "request-body",
+    "request-body-now-optional": "request-body",
+    "request-media-type-removed": "request-body",
+    "request-media-type-added": "request-body",
+    "request-type-narrowed": "request-types",
+    "request-type-widened": "request-types",
+    "request-type-changed": "request-types",
+    "request-enum-value-removed": "request-enums",
+    "request-enum-value-added": "request-enums",
+    "request-enum-closed": "request-enums",
+    "request-enum-opened": "request-enums",
+    "request-constraint-narrowed": "request-constraints",
+    "request-constraint-widened": "request-constraints",
+    "request-constraint-changed": "request-constraints",
+    "request-additional-properties-narrowed": "request-additional-properties",
+    "request-additional-properties-widened": "request-additional-properties",
+    "request-property-removed": "request-properties",
+    "request-property-added": "request-properties",
+    "request-required-property-added": "request-properties",
+    "request-property-now-required": "request-properties",
+    "request-property-no-longer-required": "request-properties",
+    "response-status-removed": "response-status",
+    "response-status-added": "response-status",
+    "response-media-type-removed": "response-media-types",
+    "response-media-type-added": "response-media-types",
+    "response-header-removed": "response-headers",
+    "response-header-added": "response-headers",
+    "response-header-made-optional": "response-headers",
+    "response-header-made-required": "response-headers",
+    "response-type-widened": "response-types",
+    "response-type-narrowed": "response-types",
+    "response-type-changed": "response-types",
+    "response-enum-value-removed": "response-enums",
+    "response-enum-value-added": "response-enums",
+    "response-enum-opened": "response-enums",
+    "response-enum-closed": "response-enums",
+    "response-constraint-widened": "response-constraints",
+    "response-constraint-narrowed": "response-constraints",
+    "response-constraint-changed": "response-constraints",
+    "response-additional-properties-widened": "response-additional-properties",
+    "response-additional-properties-narrowed": "response-additional-properties",
+    "response-property-removed": "response-properties",
+    "response-property-added": "response-properties",
+    "response-property-no-longer-required": "response-required",
+    "response-property-now-required": "response-required",
+    "security-requirement-removed": "security-requirements",
+    "security-requirement-added": "security-requirements",
+    "security-scheme-removed": "security-schemes",
+    "security-scheme-added": "security-schemes",
+    "security-scheme-changed": "security-schemes",
+    "security-scheme-flow-added": "security-schemes",
+    "security-scheme-scope-added": "security-schemes",
+    "pagination-changed": "pagination",
+    "pagination-removed": "pagination",
+    "pagination-added": "pagination",
+    "server-url-changed": "servers",
+    "server-removed": "servers",
+    "server-added": "servers",
+    "server-variable-changed": "servers",
+}
+# Families whose changes are only ever listed for a reviewer, never breaking.
+INFORMATIONAL_FAMILIES = frozenset({"servers"})
+
+
+class SpecDiffError(Exception):
+    """A problem with an input file; `str()` is the one-line message, `code` the exit code."""
+
+    def __init__(self, path: str, problem: str, code: int) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -105,9 +232,13 @@ class Change:
 
 @dataclass
 class Report:
+    """Every change found, in the order the walk met them."""
+
     changes: list[Change] = field(default_factory=list)
 
     def add(self, rule: str, location: str, breaking: bool, detail: str, informational: bool = False) -> None:
+        if rule not in RULES:  # a rule without a family would escape the fixture-pair test
+            raise AssertionError(f"unregistered rule {rule!r}")
         self.changes.append(Change(rule, location, breaking, detail, informational))
 
     @property
@@ -130,16 +261,27 @@ class Spec:
             seen.add(ref)
             target: JSON = self.document
             for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
+                key = part.replace("~1", "/").replace("~0", "~")
+                if not isinstance(target, Mapping) or key not in target:
+                    raise ValueError(f"$ref {ref!r} does not resolve")
+                target = target[key]
             node = target
         return node
 
 
 def semver(version: str) -> tuple[int, int, int]:
+    """(major, minor, patch) of a semver string; ValueError when it is not semver."""
     match = SEMVER.match(version)
     if match is None:
         raise ValueError(f"info.version {version!r} is not semver (MAJOR.MINOR.PATCH)")
     return int(match.group(1)), int(match.group(2)), int(match.group(3))
+
+
+def breaking_verdict(direction: Direction, kind: Kind) -> bool:
+    """Requests break when they accept less, responses when they may carry more."""
+    if kind == "changed":
+        return True
+    return kind == ("narrowed" if direction == "request" else "widened")
 
 
 # --- schema view -------------------------------------------------------------------
@@ -156,7 +298,8 @@ class View:
     required: frozenset[str]
     additional: JSON  # additionalProperties as written, None when absent
     items: JSON  # array items schema, None when absent
-    keywords: dict[str, JSON]  # bounds, pattern, format
+    keywords: dict[str, JSON]  # constraint keywords (CONSTRAINT_KEYWORDS)
+    member_names: dict[str, str]  # named value -> its x-enum-varnames entry
 
 
 def _types_of(schema: Mapping[str, JSON]) -> frozenset[str] | None:
@@ -165,7 +308,7 @@ def _types_of(schema: Mapping[str, JSON]) -> frozenset[str] | None:
         return frozenset({declared})
     if isinstance(declared, list):
         return frozenset(str(t) for t in declared)
-    if "enum" in schema:
+    if "enum" in schema and isinstance(schema["enum"], list):
         return frozenset(_json_type(v) for v in schema["enum"])
     if "const" in schema:
         return frozenset({_json_type(schema["const"])})
@@ -208,7 +351,15 @@ def _merge_all_of(spec: Spec, schema: Mapping[str, JSON]) -> dict[str, JSON]:
     return merged
 
 
+def _member_names(schema: Mapping[str, JSON]) -> dict[str, str]:
+    values, names = schema.get("enum"), schema.get("x-enum-varnames")
+    if not isinstance(values, list) or not isinstance(names, list):
+        return {}
+    return {_value_key(v): str(n) for v, n in zip(values, names, strict=False)}
+
+
 def view(spec: Spec, node: JSON) -> View:
+    """The admitted values of a schema node, with unions and allOf folded in."""
     schema = _merge_all_of(spec, spec.resolve(node)) if isinstance(node, Mapping) else {}
     branches = [view(spec, b) for b in schema.get("anyOf", []) + schema.get("oneOf", [])]
     own_types = _types_of({k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")})
@@ -218,6 +369,10 @@ def view(spec: Spec, node: JSON) -> View:
     if "const" in schema:
         named.add(_value_key(schema["const"]))
     own_open = not ("enum" in schema or "const" in schema)
+    # `uniqueItems: false` is the default: written out or left out, it restricts nothing.
+    own_keywords = {
+        k: schema[k] for k in CONSTRAINT_KEYWORDS if k in schema and (k, schema[k]) != ("uniqueItems", False)
+    }
     if not branches:
         return View(
             types=own_types,
@@ -227,7 +382,8 @@ def view(spec: Spec, node: JSON) -> View:
             required=frozenset(schema.get("required", [])),
             additional=schema.get("additionalProperties"),
             items=schema.get("items"),
-            keywords={k: schema[k] for k in (*BOUND_KEYWORDS, "pattern", "format") if k in schema},
+            keywords=own_keywords,
+            member_names=_member_names(schema),
         )
     # A union: types and named values add up; the enum is open when a branch other than a
     # bare null admits values it does not name.
@@ -237,13 +393,15 @@ def view(spec: Spec, node: JSON) -> View:
     required: set[str] | None = None
     additional: JSON = None
     items: JSON = None
-    keywords: dict[str, JSON] = {}
+    keywords: dict[str, JSON] = dict(own_keywords)
+    member_names = _member_names(schema)
     for branch in branches:
         if branch.types is None or types is None:
             types = None
         else:
             types |= branch.types
         named |= branch.named_values
+        member_names.update(branch.member_names)
         if branch.enum_open and branch.types != frozenset({"null"}):
             enum_open = True
         if branch.types is None or "object" in branch.types:
@@ -264,7 +422,27 @@ def view(spec: Spec, node: JSON) -> View:
         additional=additional,
         items=items,
         keywords=keywords,
+        member_names=member_names,
     )
+
+
+def generates_class(spec: Spec, node: JSON) -> bool:
+    """Whether openapi-python-client makes a class (model or enum) of this schema."""
+    schema = spec.resolve(node) if isinstance(node, Mapping) else {}
+    return isinstance(schema, Mapping) and ("enum" in schema or "properties" in schema or "allOf" in schema)
+
+
+def generated_class(spec: Spec, node: JSON) -> str | None:
+    """What names the class a schema node is typed as: a component's title or name, "inline"
+    for a class named after where it sits, None when no class is generated."""
+    if not generates_class(spec, node):
+        return None
+    ref = node.get("$ref") if isinstance(node, Mapping) else None
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~")
+        title = spec.resolve(node).get("title")
+        return str(title or name)
+    return "inline"
 
 
 # --- comparisons ---------------------------------------------------------------------
@@ -272,6 +450,34 @@ def view(spec: Spec, node: JSON) -> View:
 
 def _fmt_types(types: frozenset[str] | None) -> str:
     return "any" if types is None else "|".join(sorted(types))
+
+
+def _constraint_kind(key: str, before: JSON, after: JSON) -> Kind:
+    """How one constraint keyword moved: narrowed (admits less), widened, or changed."""
+    if before is None:
+        return "narrowed"
+    if after is None:
+        return "widened"
+    bound = BOUND_KEYWORDS.get(key)
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (before, after))
+    if bound is not None and numbers:
+        tighter = after > before if bound == "lower" else after < before
+        return "narrowed" if tighter else "widened"
+    if key == "multipleOf" and numbers:
+        # Multiples of 10 are multiples of 5: a divisor of the old step widens.
+        if before % after == 0:
+            return "widened"
+        if after % before == 0:
+            return "narrowed"
+    return "changed"
+
+
+def _additional_state(value: JSON) -> str:
+    if value is None or value is True or value == {}:
+        return "open"
+    if value is False:
+        return "closed"
+    return "schema"
 
 
 def compare_schemas(
@@ -284,90 +490,118 @@ def compare_schemas(
     report: Report,
     depth: int = 0,
 ) -> None:
+    """Report how the values one schema admits changed, in the given direction."""
     if depth > 32:  # recursive schemas: compare a bounded depth
         return
     a, b = view(old_spec, old), view(new_spec, new)
-    narrowing = direction == "request"
+    request = direction == "request"
+    # The generated class name: `title` renames it; component schemas are checked in diff().
+    inline = isinstance(old, Mapping) and isinstance(new, Mapping) and "$ref" not in old and "$ref" not in new
+    if inline and old.get("title") != new.get("title"):
+        renames = generates_class(old_spec, old) or generates_class(new_spec, new)
+        report.add(
+            "schema-title-changed",
+            where,
+            renames,
+            f"{old.get('title')!r} -> {new.get('title')!r}"
+            + (" (the generated class is renamed)" if renames else " (no class is generated here)"),
+        )
+    # The class a value is typed as: switching it breaks code that names the old class.
+    # (A component's own rename through `title` is reported once, by compare_components.)
+    class_a, class_b = generated_class(old_spec, old), generated_class(new_spec, new)
+    ref_a = old.get("$ref", "inline") if isinstance(old, Mapping) else "inline"
+    ref_b = new.get("$ref", "inline") if isinstance(new, Mapping) else "inline"
+    if class_a is not None and class_b is not None and ref_a != ref_b and class_a != class_b:
+        typed_a, typed_b = (name if name == "inline" else pascal_case(name) for name in (class_a, class_b))
+        if typed_a != typed_b:
+            report.add("schema-class-changed", where, True, f"typed as {typed_a} -> {typed_b}")
     # Types.
     if a.types != b.types:
         removed = a.types is None or (b.types is not None and bool(a.types - b.types))
         added = b.types is None or (a.types is not None and bool(b.types - a.types))
-        if direction == "request":
-            if removed:
-                report.add("request-type-narrowed", where, True, f"{_fmt_types(a.types)} -> {_fmt_types(b.types)}")
-            elif added:
-                report.add("request-type-widened", where, False, f"{_fmt_types(a.types)} -> {_fmt_types(b.types)}")
-        else:
-            report.add("response-type-changed", where, True, f"{_fmt_types(a.types)} -> {_fmt_types(b.types)}")
-    # Enums.
+        kind: Kind = "changed" if removed and added else "narrowed" if removed else "widened"
+        report.add(
+            f"{direction}-type-{kind}",
+            where,
+            breaking_verdict(direction, kind),
+            f"{_fmt_types(a.types)} -> {_fmt_types(b.types)}",
+        )
+    # Enums: a removed value also removes its generated member, so it breaks either way.
     for value in sorted(a.named_values - b.named_values):
-        report.add(f"{direction}-enum-value-removed", f"{where} = {value}", True, "a named value is gone")
+        report.add(
+            f"{direction}-enum-value-removed", f"{where} = {value}", True, "a named value and its member are gone"
+        )
     for value in sorted(b.named_values - a.named_values):
-        closed_before = not a.enum_open
-        breaking = direction == "response" and closed_before and bool(a.named_values)
+        widens_closed = not request and not a.enum_open and bool(a.named_values)
         report.add(
             f"{direction}-enum-value-added",
             f"{where} = {value}",
-            breaking,
-            "closed enum gained a value" if breaking else "new value",
+            widens_closed,
+            "closed enum gained a value" if widens_closed else "new value",
         )
     if a.enum_open and not b.enum_open:
-        report.add(f"{direction}-enum-closed", where, True, "values outside the enum no longer admitted")
+        report.add(f"{direction}-enum-closed", where, request, "values outside the enum are no longer admitted")
     elif not a.enum_open and b.enum_open:
-        report.add(f"{direction}-enum-opened", where, direction == "response", "values outside the enum now admitted")
-    # Bounds, pattern, format.
+        report.add(f"{direction}-enum-opened", where, not request, "values outside the enum are now admitted")
+    for value in sorted(a.named_values & b.named_values):
+        name_a, name_b = a.member_names.get(value), b.member_names.get(value)
+        if name_a != name_b:
+            report.add(
+                "enum-member-renamed",
+                f"{where} = {value}",
+                True,
+                f"x-enum-varnames {name_a or '(generated default)'} -> {name_b or '(generated default)'}",
+            )
+    # Constraints: every keyword that restricts a value.
     for key in sorted(set(a.keywords) | set(b.keywords)):
         before, after = a.keywords.get(key), b.keywords.get(key)
         if before == after:
             continue
-        detail = f"{key}: {before!r} -> {after!r}"
-        if direction == "response":
-            report.add("response-constraint-changed", f"{where} {key}", True, detail)
-            continue
-        kind = BOUND_KEYWORDS.get(key)
-        if kind is None:  # pattern, format
-            narrowed = after is not None
-        elif before is None:
-            narrowed = True
-        elif after is None:
-            narrowed = False
-        else:
-            narrowed = after > before if kind == "lower" else after < before
-        rule = "request-range-narrowed" if narrowed else "request-range-widened"
-        if kind is None:
-            rule = "request-constraint-changed" if narrowed else "request-constraint-removed"
-        report.add(rule, f"{where} {key}", narrowed, detail)
-    # additionalProperties.
-    if a.additional != b.additional and not (isinstance(a.additional, Mapping) and isinstance(b.additional, Mapping)):
-        closed_now = b.additional is False
-        breaking = closed_now if narrowing else True
+        kind = _constraint_kind(key, before, after)
         report.add(
-            f"{direction}-additional-properties-changed", where, breaking, f"{a.additional!r} -> {b.additional!r}"
+            f"{direction}-constraint-{kind}",
+            f"{where} {key}",
+            breaking_verdict(direction, kind),
+            f"{key}: {before!r} -> {after!r}",
         )
-    elif isinstance(a.additional, Mapping) and isinstance(b.additional, Mapping):
+    # additionalProperties: closed < schema < open.
+    state_a, state_b = _additional_state(a.additional), _additional_state(b.additional)
+    if state_a == state_b == "schema":
         compare_schemas(old_spec, new_spec, a.additional, b.additional, direction, f"{where}/*", report, depth + 1)
-    # Properties.
+    elif state_a != state_b:
+        order = {"closed": 0, "schema": 1, "open": 2}
+        kind = "narrowed" if order[state_b] < order[state_a] else "widened"
+        report.add(
+            f"{direction}-additional-properties-{kind}",
+            where,
+            breaking_verdict(direction, kind),
+            f"{a.additional!r} -> {b.additional!r}",
+        )
+    # Properties: a removed one takes its generated attribute with it.
     for name in sorted(set(a.properties) - set(b.properties)):
-        report.add(f"{direction}-property-removed", f"{where}/{name}", True, "property removed")
+        report.add(f"{direction}-property-removed", f"{where}/{name}", True, "the property and its attribute are gone")
     for name in sorted(set(b.properties) - set(a.properties)):
         newly_required = name in b.required
-        breaking = narrowing and newly_required
-        rule = f"{direction}-required-property-added" if newly_required else f"{direction}-property-added"
-        report.add(rule, f"{where}/{name}", breaking, "required" if newly_required else "optional")
+        if request and newly_required:
+            report.add("request-required-property-added", f"{where}/{name}", True, "old requests lack it")
+        else:
+            report.add(
+                f"{direction}-property-added", f"{where}/{name}", False, "required" if newly_required else "optional"
+            )
     for name in sorted(set(a.properties) & set(b.properties)):
         if name in a.required and name not in b.required:
             report.add(
                 f"{direction}-property-no-longer-required",
                 f"{where}/{name}",
-                direction == "response",
-                "clients may have relied on its presence" if direction == "response" else "relaxed",
+                not request,
+                "relaxed" if request else "clients may rely on its presence",
             )
         elif name not in a.required and name in b.required:
             report.add(
                 f"{direction}-property-now-required",
                 f"{where}/{name}",
-                True,
-                "old requests lack it" if narrowing else "the provider's answers may omit it",
+                request,
+                "old requests lack it" if request else "answers always carry it now",
             )
         compare_schemas(
             old_spec, new_spec, a.properties[name], b.properties[name], direction, f"{where}/{name}", report, depth + 1
@@ -383,7 +617,9 @@ def _parameters(
     params: dict[tuple[str, str], JSON] = {}
     for raw in [*path_item.get("parameters", []), *operation.get("parameters", [])]:
         param = spec.resolve(raw)
-        params[(param["in"], param["name"])] = param
+        location, name = str(param["in"]), str(param["name"])
+        # Header names are case-insensitive on the wire.
+        params[(location, name.lower() if location == "header" else name)] = param
     return params
 
 
@@ -403,7 +639,7 @@ def _operations(spec: Spec) -> dict[tuple[str, str], tuple[str, Mapping[str, JSO
 
 def _serialization(param: Mapping[str, JSON]) -> tuple[str, bool]:
     style = param.get("style", "form" if param["in"] in ("query", "cookie") else "simple")
-    return style, bool(param.get("explode", style == "form"))
+    return str(style), bool(param.get("explode", style == "form"))
 
 
 def _schema_default(spec: Spec, schema: JSON) -> JSON:
@@ -413,6 +649,7 @@ def _schema_default(spec: Spec, schema: JSON) -> JSON:
 def compare_parameters(
     old: Spec, new: Spec, op: str, a: dict[tuple[str, str], JSON], b: dict[tuple[str, str], JSON], report: Report
 ) -> None:
+    """Parameters are request inputs: presence, required-ness, wire format, default, schema."""
     for key in sorted(set(a) - set(b)):
         report.add("parameter-removed", f"{op} {key[0]}.{key[1]}", True, "parameter removed")
     for key in sorted(set(b) - set(a)):
@@ -431,10 +668,24 @@ def compare_parameters(
         elif pa.get("required") and not pb.get("required"):
             report.add("parameter-now-optional", where, False, "required -> optional")
         if _serialization(pa) != _serialization(pb):
-            report.add("parameter-serialization-changed", where, True, f"{_serialization(pa)} -> {_serialization(pb)}")
+            # style/explode only shape arrays and objects on the wire; a scalar is sent alike.
+            types = view(old, pa.get("schema")).types
+            structured = types is None or bool(types & {"array", "object"})
+            report.add(
+                "parameter-serialization-changed",
+                where,
+                structured,
+                f"style, explode {_serialization(pa)} -> {_serialization(pb)}"
+                + ("; old clients send the old wire format" if structured else "; a scalar is sent the same way"),
+            )
         da, db = _schema_default(old, pa.get("schema")), _schema_default(new, pb.get("schema"))
         if da != db:
-            report.add("parameter-default-changed", where, True, f"default {da!r} -> {db!r}")
+            if da is None:
+                report.add("parameter-default-added", where, False, f"default {db!r}: documents what omitting it means")
+            elif db is None:
+                report.add("parameter-default-removed", where, False, f"default {da!r} no longer documented")
+            else:
+                report.add("parameter-default-changed", where, True, f"default {da!r} -> {db!r}")
         compare_schemas(old, new, pa.get("schema"), pb.get("schema"), "request", where, report)
 
 
@@ -442,9 +693,50 @@ def _content(spec: Spec, holder: Mapping[str, JSON]) -> dict[str, JSON]:
     return dict(spec.resolve(holder).get("content") or {})
 
 
+def _headers(spec: Spec, response: Mapping[str, JSON]) -> dict[str, tuple[str, JSON]]:
+    """Header name, lower-cased (HTTP header names are case-insensitive) -> (as written, header)."""
+    return {str(name).lower(): (str(name), spec.resolve(h)) for name, h in (response.get("headers") or {}).items()}
+
+
+def compare_response_headers(
+    old: Spec, new: Spec, op: str, ra: Mapping[str, JSON], rb: Mapping[str, JSON], report: Report
+) -> None:
+    """Response headers are outputs: removed or no longer required breaks, schemas compare as responses.
+
+    Locations are `<op> <header name>`, without the status: compare_responses folds the same
+    change in several answers of one operation (a shared header) into one change.
+    """
+    ha, hb = _headers(old, ra), _headers(new, rb)
+    for key in sorted(set(ha) - set(hb)):
+        report.add("response-header-removed", f"{op} {ha[key][0]}", True, "header removed")
+    for key in sorted(set(hb) - set(ha)):
+        report.add("response-header-added", f"{op} {hb[key][0]}", False, "new header")
+    for key in sorted(set(ha) & set(hb)):
+        (name, header_a), (_, header_b) = ha[key], hb[key]
+        spot = f"{op} {name}"
+        required_a, required_b = bool(header_a.get("required")), bool(header_b.get("required"))
+        if required_a and not required_b:
+            report.add("response-header-made-optional", spot, True, "clients may rely on its presence")
+        elif required_b and not required_a:
+            report.add("response-header-made-required", spot, False, "answers always carry it now")
+        compare_schemas(old, new, header_a.get("schema"), header_b.get("schema"), "response", spot, report)
+
+
+def _fold_statuses(per_status: list[tuple[str, Report]], report: Report) -> None:
+    """One change per (rule, location, verdict), naming the statuses it was found in."""
+    folded: dict[tuple[str, str, bool], tuple[Change, list[str]]] = {}
+    for status, found in per_status:
+        for change in found.changes:
+            key = (change.rule, change.location, change.breaking)
+            folded.setdefault(key, (change, []))[1].append(status)
+    for change, statuses in folded.values():
+        report.add(change.rule, change.location, change.breaking, f"{change.detail}; header of {', '.join(statuses)}")
+
+
 def compare_responses(
     old: Spec, new: Spec, op: str, a: Mapping[str, JSON], b: Mapping[str, JSON], report: Report
 ) -> None:
+    """Statuses, headers, media types and body schemas of one operation's answers."""
     for status in sorted(set(a) - set(b)):
         success = str(status).startswith("2")
         report.add(
@@ -455,13 +747,12 @@ def compare_responses(
         )
     for status in sorted(set(b) - set(a)):
         report.add("response-status-added", f"{op} {status}", False, "new status")
+    headers: list[tuple[str, Report]] = []
     for status in sorted(set(a) & set(b)):
         ra, rb = old.resolve(a[status]), new.resolve(b[status])
         where = f"{op} {status}"
-        for header in sorted(set(ra.get("headers") or {}) - set(rb.get("headers") or {})):
-            report.add("response-header-removed", f"{where} header.{header}", True, "header removed")
-        for header in sorted(set(rb.get("headers") or {}) - set(ra.get("headers") or {})):
-            report.add("response-header-added", f"{where} header.{header}", False, "new header")
+        headers.append((str(status), Report()))
+        compare_response_headers(old, new, op, ra, rb, headers[-1][1])
         ca, cb = _content(old, ra), _content(new, rb)
         for media in sorted(set(ca) - set(cb)):
             report.add("response-media-type-removed", f"{where} {media}", True, "media type removed")
@@ -471,15 +762,25 @@ def compare_responses(
             compare_schemas(
                 old, new, ca[media].get("schema"), cb[media].get("schema"), "response", f"{where} {media} #", report
             )
+    _fold_statuses(headers, report)
 
 
 def compare_request_bodies(old: Spec, new: Spec, op: str, a: JSON, b: JSON, report: Report) -> None:
+    """A request body is an input: a body that goes, or becomes required, breaks."""
     if a is None and b is None:
         return
-    ba, bb = old.resolve(a) if a is not None else {}, new.resolve(b) if b is not None else {}
+    if b is None:
+        report.add("request-body-removed", op, True, "old clients send a body the operation no longer takes")
+        return
+    ba, bb = old.resolve(a) if a is not None else {}, new.resolve(b)
+    if a is None:
+        report.add("request-body-added", op, bool(bb.get("required")), "required" if bb.get("required") else "optional")
+        return
     if not ba.get("required") and bb.get("required"):
-        report.add("request-body-now-required", op, True, "body now required")
-    ca, cb = _content(old, ba) if ba else {}, _content(new, bb) if bb else {}
+        report.add("request-body-now-required", op, True, "old requests may lack it")
+    elif ba.get("required") and not bb.get("required"):
+        report.add("request-body-now-optional", op, False, "relaxed")
+    ca, cb = _content(old, ba), _content(new, bb)
     for media in sorted(set(ca) - set(cb)):
         report.add("request-media-type-removed", f"{op} body {media}", True, "media type no longer accepted")
     for media in sorted(set(cb) - set(ca)):
@@ -666,21 +967,90 @@ def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
                     )
 
 
-def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> Report:
-    old, new = Spec(old_document), Spec(new_document)
-    report = Report()
-    # Named schemas are the generated client's model classes: removing one removes a class.
-    a_names = set((old_document.get("components") or {}).get("schemas") or {})
-    b_names = set((new_document.get("components") or {}).get("schemas") or {})
-    for name in sorted(a_names - b_names):
+def _module_name(value: JSON, prefix: str) -> str:
+    """The Python identifier openapi-python-client derives from an operationId or tag."""
+    # The generator's own naming, imported when first needed: the package takes a second to load.
+    from openapi_python_client.strings import PythonIdentifier
+
+    return str(PythonIdentifier(str(value), prefix=prefix))
+
+
+def pascal_case(value: str) -> str:
+    """The class name openapi-python-client derives from a schema name or title."""
+    from openapi_python_client.strings import pascal_case as generator_pascal_case
+
+    return generator_pascal_case(value)
+
+
+def _first_tag(operation: Mapping[str, JSON]) -> str:
+    tags = operation.get("tags") or ["default"]
+    return str(tags[0])
+
+
+def _class_source(spec: Spec, name: str, schema: JSON) -> str:
+    """What a component's generated class is named from: its title, else its name."""
+    resolved = spec.resolve(schema)
+    title = resolved.get("title") if isinstance(resolved, Mapping) else None
+    return str(title or name)
+
+
+def compare_components(old: Spec, new: Spec, report: Report) -> None:
+    """Named schemas are the generated model and enum classes: a class name that goes breaks."""
+    a = dict((old.document.get("components") or {}).get("schemas") or {})
+    b = dict((new.document.get("components") or {}).get("schemas") or {})
+    for name in sorted(set(a) - set(b)):
         report.add(
             "component-schema-removed",
             f"#/components/schemas/{name}",
             True,
-            "the generated model class of that name disappears",
+            "the generated class of that name disappears",
         )
-    for name in sorted(b_names - a_names):
+    for name in sorted(set(b) - set(a)):
         report.add("component-schema-added", f"#/components/schemas/{name}", False, "new model")
+    for name in sorted(set(a) & set(b)):
+        source_a, source_b = _class_source(old, name, a[name]), _class_source(new, name, b[name])
+        class_a, class_b = (pascal_case(source_a), pascal_case(source_b)) if source_a != source_b else ("", "")
+        if class_a != class_b:
+            renames = generates_class(old, a[name]) or generates_class(new, b[name])
+            report.add(
+                "schema-title-changed",
+                f"#/components/schemas/{name}",
+                renames,
+                f"class {class_a} -> {class_b}" if renames else "no class is generated from it",
+            )
+
+
+def compare_operation_names(op: str, op_a: Mapping[str, JSON], op_b: Mapping[str, JSON], report: Report) -> None:
+    """operationId names the generated module and functions, the first tag the package they sit in."""
+    id_a, id_b = op_a.get("operationId"), op_b.get("operationId")
+    if id_a != id_b:
+        module_a, module_b = _module_name(id_a, "operation"), _module_name(id_b, "operation")
+        renamed = module_a != module_b
+        report.add(
+            "operation-id-changed",
+            op,
+            renamed,
+            f"{id_a} -> {id_b} "
+            + (f"(module {module_a} -> {module_b})" if renamed else f"(the generated name stays {module_a})"),
+        )
+    tag_a, tag_b = _first_tag(op_a), _first_tag(op_b)
+    if tag_a != tag_b:
+        package_a, package_b = _module_name(tag_a, "tag"), _module_name(tag_b, "tag")
+        moved = package_a != package_b
+        report.add(
+            "operation-tag-changed",
+            op,
+            moved,
+            f"{tag_a} -> {tag_b} "
+            + (f"(package api.{package_a} -> api.{package_b})" if moved else f"(package stays api.{package_a})"),
+        )
+
+
+def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> Report:
+    """Every change from the old contract to the new one, each with its verdict."""
+    old, new = Spec(old_document), Spec(new_document)
+    report = Report()
+    compare_components(old, new, report)
     a_ops, b_ops = _operations(old), _operations(new)
     for key in sorted(set(a_ops) - set(b_ops)):
         report.add("operation-removed", f"{key[0]} {a_ops[key][0]}", True, "operation removed")
@@ -692,13 +1062,7 @@ def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> 
     for key in sorted(set(a_ops) & set(b_ops)):
         (_path_a, item_a, op_a), (path_b, item_b, op_b) = a_ops[key], b_ops[key]
         op = f"{key[0]} {path_b}"
-        if op_a.get("operationId") != op_b.get("operationId"):
-            report.add(
-                "operation-id-changed",
-                op,
-                True,
-                f"{op_a.get('operationId')} -> {op_b.get('operationId')} (the generated method's name)",
-            )
+        compare_operation_names(op, op_a, op_b, report)
         compare_parameters(old, new, op, _parameters(old, item_a, op_a), _parameters(new, item_b, op_b), report)
         compare_request_bodies(old, new, op, op_a.get("requestBody"), op_b.get("requestBody"), report)
         compare_responses(old, new, op, op_a.get("responses") or {}, op_b.get("responses") or {}, report)
@@ -759,14 +1123,62 @@ def version_problems(old_version: str, new_version: str, breaking: bool) -> Iter
 # --- command line --------------------------------------------------------------------
 
 
-def load_at_ref(ref: str, path: str) -> JSON:
+def parse_document(text: str, label: str) -> dict[str, JSON]:
+    """The parsed spec, or a SpecDiffError naming `label` and what is wrong with it."""
+    if not text.strip():
+        raise SpecDiffError(label, "the file is empty", EXIT_SPEC_EMPTY)
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecDiffError(label, f"not valid YAML{where}: {problem}", EXIT_SPEC_YAML) from exc
+    if document is None:
+        raise SpecDiffError(label, "the file holds no document (only comments?)", EXIT_SPEC_EMPTY)
+    if not isinstance(document, dict):
+        raise SpecDiffError(
+            label, f"not an OpenAPI document: the top level is a {_json_type(document)}", EXIT_SPEC_SHAPE
+        )
+    info = document.get("info")
+    version = info.get("version") if isinstance(info, dict) else None
+    if version is None:
+        raise SpecDiffError(label, "not an OpenAPI document: info.version is missing", EXIT_SPEC_SHAPE)
+    if not isinstance(version, str) or SEMVER.match(version) is None:
+        raise SpecDiffError(
+            label, f"info.version {version!r} is not semver (MAJOR.MINOR.PATCH, quoted)", EXIT_SPEC_VERSION
+        )
+    return document
+
+
+def read_file(path: Path, what: str) -> str:
+    """A file's text, or a SpecDiffError saying it is missing or unreadable."""
+    code = EXIT_CHANGELOG_MISSING if what == "changelog" else EXIT_SPEC_MISSING
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise SpecDiffError(str(path), f"{what} file not found", code) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecDiffError(str(path), f"cannot read the {what}: {exc.__class__.__name__}: {exc}", code) from exc
+
+
+def read_at_ref(ref: str, path: str) -> str:
+    """The text of `path` at git `ref`, or a SpecDiffError naming both."""
     shown = subprocess.run(["git", "show", f"{ref}:{path}"], capture_output=True, text=True, check=False)
     if shown.returncode != 0:
-        raise SystemExit(f"spec_diff: cannot read {path} at {ref}: {shown.stderr.strip()}")
-    return yaml.safe_load(shown.stdout)
+        reason = (shown.stderr.strip().splitlines() or ["git show failed"])[-1]
+        raise SpecDiffError(f"{ref}:{path}", f"cannot read the spec at that ref ({reason})", EXIT_SPEC_MISSING)
+    return shown.stdout
 
 
-def run(old_document: JSON, new_document: JSON, changelog: str, base_label: str) -> tuple[int, str]:
+def run(
+    old_document: JSON,
+    new_document: JSON,
+    changelog: str,
+    base_label: str,
+    changelog_label: str = "openapi/CHANGELOG.md",
+) -> tuple[int, str]:
+    """The report text and exit status (0 or EXIT_BREAKING) for two parsed specs."""
     report = diff(old_document, new_document)
     old_version, new_version = old_document["info"]["version"], new_document["info"]["version"]
     acks = acknowledged(changelog, new_version)
@@ -782,18 +1194,19 @@ def run(old_document: JSON, new_document: JSON, changelog: str, base_label: str)
         lines.append("  no changes to operations, parameters, schemas, security, paging or servers")
     problems = list(version_problems(old_version, new_version, bool(report.breaking)))
     lines.extend(f"  VERSION {p}" for p in problems)
-    status = 1 if unacknowledged or problems else 0
+    status = EXIT_BREAKING if unacknowledged or problems else 0
     lines.append(
         f"{len(report.changes)} change(s), {len(report.breaking)} breaking, {len(unacknowledged)} not acknowledged"
     )
     if unacknowledged:
         bump = " (after the version bump above)" if problems else ""
-        lines.append(f"To accept them, add under the '## <info.version>' heading of openapi/CHANGELOG.md{bump}:")
+        lines.append(f"To accept them, add under the '## {new_version}' heading of {changelog_label}{bump}:")
         lines.extend(f"  Breaking: {c.id}" for c in unacknowledged)
     return status, "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line of `make diff`; see the module docstring for the exit codes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--base", help="git ref of the old spec (read with git show REF:SPEC)")
@@ -801,13 +1214,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", default="openapi/processor-tasks.yaml", help="the new spec (working tree)")
     parser.add_argument("--changelog", type=Path, default=Path("openapi/CHANGELOG.md"))
     args = parser.parse_args(argv)
-    if args.base_file is not None:
-        old_document, label = yaml.safe_load(args.base_file.read_text(encoding="utf-8")), str(args.base_file)
-    else:
-        old_document, label = load_at_ref(args.base, args.spec), args.base
-    new_document = yaml.safe_load(Path(args.spec).read_text(encoding="utf-8"))
-    changelog = args.changelog.read_text(encoding="utf-8") if args.changelog.exists() else ""
-    status, text = run(old_document, new_document, changelog, label)
+    try:
+        if args.base_file is not None:
+            label = str(args.base_file)
+            old_document = parse_document(read_file(args.base_file, "spec"), label)
+        else:
+            label = args.base
+            old_document = parse_document(read_at_ref(args.base, args.spec), f"{args.base}:{args.spec}")
+        new_document = parse_document(read_file(Path(args.spec), "spec"), args.spec)
+        changelog = read_file(args.changelog, "changelog")
+        try:
+            status, text = run(old_document, new_document, changelog, label, str(args.changelog))
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            # The walk met a node of the wrong shape (a parameter without `in`, a broken $ref).
+            raise SpecDiffError(
+                f"{label} or {args.spec}",
+                f"not an OpenAPI document this tool can walk ({exc.__class__.__name__}: {exc})",
+                EXIT_SPEC_SHAPE,
+            ) from exc
+    except SpecDiffError as exc:
+        print(f"spec_diff: {exc}", file=sys.stderr)
+        return exc.code
     print(text)
     return status
 

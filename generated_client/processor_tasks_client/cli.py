@@ -25,6 +25,8 @@ Exit codes (one per error class; the message on stderr is the typed error's):
     6  NotFoundError (a missing project   13 ResponseDecodeError (an answer off the contract)
        or API)                           14 ProjectMismatchError (credentials of another project)
                                          15 TaskNotFoundError (no such task)
+                                         16 ResponseTooLargeError (answer past the size cap)
+                                         17 PagingError (a page walk that cannot go on)
                                          130 interrupted (Ctrl-C); 141 stdout closed (a pipe)
 """
 
@@ -62,6 +64,8 @@ EXIT_CODES: dict[type[BaseException], int] = {
     errors.APITimeoutError: 11,
     errors.APIConnectionError: 12,
     errors.ResponseDecodeError: 13,
+    errors.ResponseTooLargeError: 16,
+    errors.PagingError: 17,
     # The client refuses a parameter value before sending it (a comma in a list value): usage.
     ValueError: EXIT_USAGE,
     errors.ProcessorTasksError: EXIT_ERROR,
@@ -86,6 +90,8 @@ EXIT_MEANINGS: dict[int, str] = {
     13: "answer off the contract",
     14: "credentials of another project",
     15: "no such task",
+    16: "answer larger than the client's cap",
+    17: "page walk stopped",
     EXIT_INTERRUPTED: "interrupted",
     EXIT_BROKEN_PIPE: "stdout closed",
 }
@@ -190,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--output", choices=["table", "json", "jsonl"], default="table", help="default: table")
     listing.add_argument("--quiet", action="store_true", help="no progress on stderr with --all")
+    listing.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --all: fail (exit 17) instead of warning when the list changed during the walk",
+    )
 
     describe = commands.add_parser(
         "describe", help=DESCRIBE_OPERATION["summary"], description=DESCRIBE_OPERATION["description"]
@@ -325,7 +336,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: 
         kwargs = _arguments(LIST_OPERATION, args)
         if args.all:
             kwargs.pop(PAGING["page-param"], None)
-            pages: Iterable[Any] = list_processor_tasks.iter_pages(project_id, client=client, **kwargs)
+            pages: Iterable[Any] = list_processor_tasks.iter_pages(
+                project_id, client=client, strict=args.strict, **kwargs
+            )
             _write_list(pages, args.output, out, _Progress(err, not args.quiet), single_page=False)
         else:
             page = list_processor_tasks.sync(project_id, client=client, **kwargs)

@@ -3,14 +3,39 @@ import ssl
 from typing import Any, Self
 
 import httpx
-from attrs import define, evolve, field
+from attrs import Attribute, define, evolve, field
 
+from ._transfer import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    TransferLimits,
+    check_limit,
+)
 from .auth import CREDENTIAL_HEADERS, DEFAULT_MAX_REDIRECTS, CredentialGuard, TokenAuth, check_transport
 from .errors import ConfigurationError
 from .retry import RetryPolicy
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """Used when no timeout is given: a vendored client must never hang forever."""
+
+_CLIENT_VERSION = "2.0.0"
+
+USER_AGENT = f"processor-tasks-client/{_CLIENT_VERSION} python-httpx/{httpx.__version__}"
+"""Sent unless ``headers`` sets its own ``User-Agent``, so the provider's logs can tell this client apart."""
+
+
+def _default_headers(headers: dict[str, str]) -> httpx.Headers:
+    # httpx.Headers replaces case-insensitively, so a caller's "user-agent" wins instead of
+    # travelling as a second User-Agent header.
+    merged = httpx.Headers({"User-Agent": USER_AGENT})
+    merged.update(headers)
+    return merged
+
+
+def _check_limit(_client: object, attribute: "Attribute[Any]", value: float | None) -> None:
+    # Refuse a zero or negative bound when the client is built, not at its first call.
+    check_limit(str(attribute.alias), value)
 
 
 def _default_timeout() -> httpx.Timeout:
@@ -31,10 +56,12 @@ class Client:
 
         ``cookies``: A dictionary of cookies to be sent with every request
 
-        ``headers``: A dictionary of headers to be sent with every request
+        ``headers``: A dictionary of headers to be sent with every request; a ``User-Agent``
+        here replaces USER_AGENT
 
-        ``timeout``: How long a request may take; DEFAULT_TIMEOUT (30 s, 10 s to connect) when not
-        given. ``None`` disables it. Exceeding it raises errors.APITimeoutError.
+        ``timeout``: How long each socket operation (connect, one read, one write) may take;
+        DEFAULT_TIMEOUT (30 s, 10 s to connect) when not given. ``None`` disables it.
+        Exceeding it raises errors.APITimeoutError. ``attempt_timeout`` bounds the sum.
 
         ``verify_ssl``: Whether or not to verify the SSL certificate of the API server.
 
@@ -47,6 +74,16 @@ class Client:
 
         ``retry``: The RetryPolicy for transport failures, 429, 502, 503 and 504 (on by
         default); ``None`` switches retries off.
+
+        ``attempt_timeout``: Seconds one attempt may take in all, connect to last byte of the
+        body (60 by default; ``None``: unbounded). Exceeding it raises errors.APITimeoutError
+        (and is retried like any timeout).
+
+        ``call_timeout``: Seconds one call may take, all attempts and the waits between them
+        (120 by default; ``None``: unbounded).
+
+        ``max_response_bytes``: Most bytes of one decoded body (8 MiB by default; ``None``:
+        unbounded); a longer body raises errors.ResponseTooLargeError.
 
         ``auth``: An ``httpx.Auth`` applied to every request, e.g. ``auth.AkSkAuth``.
 
@@ -64,6 +101,15 @@ class Client:
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _allow_insecure_http: bool = field(default=False, kw_only=True, alias="allow_insecure_http")
     _retry: RetryPolicy | None = field(factory=_default_retry, kw_only=True, alias="retry")
+    _attempt_timeout: float | None = field(
+        default=DEFAULT_ATTEMPT_TIMEOUT, kw_only=True, alias="attempt_timeout", validator=_check_limit
+    )
+    _call_timeout: float | None = field(
+        default=DEFAULT_CALL_TIMEOUT, kw_only=True, alias="call_timeout", validator=_check_limit
+    )
+    _max_response_bytes: int | None = field(
+        default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True, alias="max_response_bytes", validator=_check_limit
+    )
     _auth: httpx.Auth | None = field(default=None, kw_only=True, alias="auth", repr=False)
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
@@ -76,6 +122,11 @@ class Client:
     def retry_policy(self) -> RetryPolicy | None:
         """The RetryPolicy the endpoint functions apply, or None when retries are off."""
         return self._retry
+
+    @property
+    def transfer_limits(self) -> TransferLimits:
+        """The time and size bounds the endpoint functions apply to each call."""
+        return TransferLimits(self._attempt_timeout, self._call_timeout, self._max_response_bytes)
 
     def _credentials(self) -> httpx.Auth | None:
         return self._auth
@@ -142,7 +193,7 @@ class Client:
             self._client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._headers,
+                headers=_default_headers(self._headers),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,
@@ -175,7 +226,7 @@ class Client:
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._headers,
+                headers=_default_headers(self._headers),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,
@@ -213,6 +264,15 @@ class AuthenticatedClient:
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _allow_insecure_http: bool = field(default=False, kw_only=True, alias="allow_insecure_http")
     _retry: RetryPolicy | None = field(factory=_default_retry, kw_only=True, alias="retry")
+    _attempt_timeout: float | None = field(
+        default=DEFAULT_ATTEMPT_TIMEOUT, kw_only=True, alias="attempt_timeout", validator=_check_limit
+    )
+    _call_timeout: float | None = field(
+        default=DEFAULT_CALL_TIMEOUT, kw_only=True, alias="call_timeout", validator=_check_limit
+    )
+    _max_response_bytes: int | None = field(
+        default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True, alias="max_response_bytes", validator=_check_limit
+    )
     _auth: httpx.Auth | None = field(default=None, kw_only=True, alias="auth", repr=False)
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
@@ -234,6 +294,11 @@ class AuthenticatedClient:
     def retry_policy(self) -> RetryPolicy | None:
         """The RetryPolicy the endpoint functions apply, or None when retries are off."""
         return self._retry
+
+    @property
+    def transfer_limits(self) -> TransferLimits:
+        """The time and size bounds the endpoint functions apply to each call."""
+        return TransferLimits(self._attempt_timeout, self._call_timeout, self._max_response_bytes)
 
     def _credentials(self) -> httpx.Auth | None:
         if self.token:
@@ -302,7 +367,7 @@ class AuthenticatedClient:
             self._client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._headers,
+                headers=_default_headers(self._headers),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,
@@ -335,7 +400,7 @@ class AuthenticatedClient:
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._headers,
+                headers=_default_headers(self._headers),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,

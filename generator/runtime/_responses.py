@@ -7,6 +7,7 @@ and the error behaviour lives (and is tested) in one place.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from . import errors
+from ._transfer import TransferLimits, aexchange, exchange, install_deadlines
 from .retry import RetryPolicy, asend_with_retries, send_with_retries
 from .types import Response
 
@@ -47,21 +49,47 @@ def _client_errors() -> Iterator[None]:
         raise errors.APITimeoutError(f"request timed out: {exc}") from exc
     except httpx.TransportError as exc:
         raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
-    except httpx.DecodingError as exc:
-        # httpx could not undo the body's Content-Encoding: an answer, but not a readable one.
-        raise errors.ResponseDecodeError(0, b"", f"body cannot be decoded ({exc})") from exc
 
 
-def send(client: httpx.Client, kwargs: dict[str, Any], retry: RetryPolicy | None) -> httpx.Response:
-    """Send a request (with retries), turning transport failures into the client's own exceptions."""
+def _what(kwargs: dict[str, Any]) -> str:
+    # Method and path only, for log records: the query holds filters, the headers credentials.
+    return f"{kwargs['method'].upper()} {str(kwargs['url']).split('?', 1)[0]}"
+
+
+def send(
+    client: httpx.Client, kwargs: dict[str, Any], retry: RetryPolicy | None, limits: TransferLimits | None = None
+) -> httpx.Response:
+    """Send a request (with retries) within ``limits``, turning transport failures into the client's own exceptions.
+
+    The returned response has its whole body read (``.content``), decoded and within the cap.
+    """
+    limits = limits or TransferLimits()
+    install_deadlines(client)
+    deadline = limits.call_deadline(time.monotonic())
     with _client_errors():
-        return send_with_retries(lambda: client.request(**kwargs), kwargs["method"], retry)
+        return send_with_retries(
+            lambda: exchange(client, kwargs, limits, deadline),
+            kwargs["method"],
+            retry,
+            deadline=deadline,
+            what=_what(kwargs),
+        )
 
 
-async def asend(client: httpx.AsyncClient, kwargs: dict[str, Any], retry: RetryPolicy | None) -> httpx.Response:
+async def asend(
+    client: httpx.AsyncClient, kwargs: dict[str, Any], retry: RetryPolicy | None, limits: TransferLimits | None = None
+) -> httpx.Response:
     """Async counterpart of :func:`send`."""
+    limits = limits or TransferLimits()
+    deadline = limits.call_deadline(time.monotonic())
     with _client_errors():
-        return await asend_with_retries(lambda: client.request(**kwargs), kwargs["method"], retry)
+        return await asend_with_retries(
+            lambda: aexchange(client, kwargs, limits, deadline),
+            kwargs["method"],
+            retry,
+            deadline=deadline,
+            what=_what(kwargs),
+        )
 
 
 def decode(response: httpx.Response, from_dict: Callable[[Mapping[str, Any]], T]) -> T:

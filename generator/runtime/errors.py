@@ -12,6 +12,8 @@ Hierarchy::
     ├── APIConnectionError            no HTTP answer (refused, reset, DNS, ...)
     │   └── APITimeoutError           the client's timeout ran out
     ├── ResponseDecodeError           an answer that is not what the contract describes
+    │   └── ResponseTooLargeError     a body longer than the client's size cap
+    ├── PagingError                   a page walk that cannot go on, or (strict) cannot vouch for its result
     └── APIStatusError                an HTTP error status (4xx, 5xx, or undocumented)
         ├── BadRequestError           400
         ├── AuthenticationError       401
@@ -45,11 +47,13 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "NotFoundError",
+    "PagingError",
     "PermissionDeniedError",
     "ProcessorTasksError",
     "ProjectMismatchError",
     "RateLimitError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "ServerError",
     "TaskNotFoundError",
     "UnexpectedStatus",
@@ -109,20 +113,75 @@ class ResponseDecodeError(ProcessorTasksError):
     """The server answered, but the body cannot be read as the contract describes.
 
     Attributes:
-        status_code: HTTP status of the answer; 0 when httpx could not even undo the
-            body's Content-Encoding (the answer is then not available).
-        content: The raw body, kept whole so that nothing is lost.
-        reason: What was wrong (not JSON, a missing field, a value of the wrong type, ...).
+        status_code: HTTP status of the answer.
+        content: The body, kept whole so that nothing is lost; the raw bytes as received
+            when its ``Content-Encoding`` could not be undone.
+        reason: What was wrong (not JSON, a missing field, a value of the wrong type, a
+            broken ``Content-Encoding``, ...).
         request_id: The ``X-Request-Id`` header of the answer, if any.
+        headers: The answer's headers, when known.
     """
 
-    def __init__(self, status_code: int, content: bytes, reason: str, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        content: bytes,
+        reason: str,
+        request_id: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.status_code = status_code
         self.content = content
         self.reason = reason
         self.request_id = request_id
+        self.headers: Mapping[str, str] = dict(headers or {})
         excerpt = content[:_EXCERPT].decode("utf-8", "replace")
         super().__init__(f"cannot decode the HTTP {status_code} answer: {reason} (body starts {excerpt!r})")
+
+
+class ResponseTooLargeError(ResponseDecodeError):
+    """The body grew past the client's ``max_response_bytes``; reading stopped there.
+
+    The connection is closed rather than drained, so an endless body costs no more than
+    the cap. ``content`` holds only the first bytes of the body (decoded when a
+    ``Content-Encoding`` applied), enough to see what the server was sending.
+
+    Attributes:
+        limit: The cap in force, in bytes of the decoded body.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        content: bytes,
+        limit: int,
+        request_id: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.limit = limit
+        reason = f"body larger than the cap of {limit} bytes (max_response_bytes)"
+        super().__init__(status_code, content, reason, request_id, headers=headers)
+
+
+class PagingError(ProcessorTasksError):
+    """A page walk that cannot go on, or that cannot vouch for having seen every item.
+
+    Raised when the server answers the same page again for the next page index (it
+    ignores the page parameter, so the walk would never end), when pages keep holding
+    only items already seen, and, in a strict walk, whenever the walk would otherwise
+    only warn (the total changed, a page repeated items, fewer items than the total).
+
+    Attributes:
+        page: The page index at which the walk stopped.
+        reason: What went wrong.
+    """
+
+    def __init__(self, page: int, reason: str) -> None:
+        self.page = page
+        self.reason = reason
+        super().__init__(f"page walk stopped at page {page}: {reason}")
 
 
 class APIStatusError(ProcessorTasksError):

@@ -3,6 +3,11 @@
 Each test queues the answers it wants (status, headers, raw body, delay, or a dropped
 connection); the server records every request it saw. Real sockets, so the client's
 whole stack (httpx transport, timeouts, retries) is exercised.
+
+Answers can also misbehave the way hostile gateways do: trickle the status line, headers
+or body one byte at a time, send a body that never ends, announce a Content-Length that
+is not the body's, or name a Content-Encoding the body does not have (just set the
+header). The answer is written as raw bytes, so nothing in between tidies it up.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,6 +33,10 @@ class Answer:
     delay: float = 0.0
     drop: bool = False
     truncate: bool = False  # announce more bytes than are sent, then close
+    trickle: float = 0.0  # pause after each single byte of the body
+    trickle_head: float = 0.0  # pause after each single byte of the status line and headers
+    endless: bytes = b""  # after the body, send this again and again until the client hangs up
+    content_length: int | None = None  # announce this instead of the body's true length
 
 
 @dataclass
@@ -34,6 +44,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    raw_headers: list[tuple[str, str]] = field(default_factory=list)  # as sent, repeats included
 
 
 class StubServer:
@@ -43,13 +54,15 @@ class StubServer:
         self.answers: deque[Answer] = deque()
         self.default = Answer(body=b'{"count": 0, "tasks": []}')
         self.seen: list[Seen] = []
+        self.stopping = threading.Event()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                stub.seen.append(Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
+                headers = list(self.headers.items())
+                stub.seen.append(Seen("GET", self.path, {k.lower(): v for k, v in headers}, headers))
                 answer = (
                     stub.answers.popleft()
                     if len(stub.answers) > 1
@@ -61,16 +74,42 @@ class StubServer:
                     self.close_connection = True
                     self.connection.close()
                     return
-                self.send_response(answer.status)
-                for name, value in answer.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.body) + (64 if answer.truncate else 0)))
-                self.end_headers()
-                self.wfile.write(answer.body)
-                if answer.truncate:
-                    self.wfile.flush()
+                try:
+                    self._answer(answer)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client hung up, as it should on a bad answer
+
+            def _answer(self, answer: Answer) -> None:
+                headers = dict(answer.headers)
+                if answer.content_length is not None:
+                    headers["Content-Length"] = str(answer.content_length)
+                elif answer.endless:
+                    headers["Connection"] = "close"  # the body ends when the connection does
+                else:
+                    headers["Content-Length"] = str(len(answer.body) + (64 if answer.truncate else 0))
+                known = answer.status in HTTPStatus._value2member_map_
+                status = f"HTTP/1.1 {answer.status} {HTTPStatus(answer.status).phrase if known else 'Other'}\r\n"
+                head = status + "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+                if answer.trickle_head or answer.trickle:
+                    self._send(head.encode("latin-1"), answer.trickle_head)
+                    self._send(answer.body, answer.trickle)
+                else:
+                    self._send(head.encode("latin-1") + answer.body, 0.0)  # one write: no Nagle stall
+                while answer.endless and not stub.stopping.is_set():
+                    self._send(answer.endless, answer.trickle)
+                if answer.endless or answer.truncate or answer.content_length is not None:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
+
+            def _send(self, data: bytes, pause: float) -> None:
+                if not pause:
+                    self.wfile.write(data)
+                    return
+                for index in range(len(data)):
+                    if stub.stopping.is_set():
+                        return
+                    self.wfile.write(data[index : index + 1])
+                    time.sleep(pause)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -85,6 +124,7 @@ class StubServer:
         self._thread.start()
 
     def stop(self) -> None:
+        self.stopping.set()  # ends trickling and endless answers still being written
         self._server.shutdown()
         self._server.server_close()
 

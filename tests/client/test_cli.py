@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -156,7 +157,6 @@ def test_exit_codes_are_distinct_per_error_class() -> None:
 
 def test_all_writes_each_page_before_fetching_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
     # Flat memory: the walk is consumed lazily and every page is written (and flushed) first.
-    import io
 
     events: list[str] = []
 
@@ -191,3 +191,27 @@ def test_a_reader_that_stops_early_ends_the_walk_with_141_and_no_traceback(mock_
         stderr = process.stderr.read().decode()
         assert process.wait(timeout=60) == 141, stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(("strict", "code"), [(False, 0), (True, 17)])
+def test_a_list_that_grows_during_all_warns_or_with_strict_exits_17(
+    strict: bool, code: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from processor_tasks_mock.testing import serving
+
+    tasks = [{"task_id": f"t{i}", "create_time": 100 - i} for i in range(4)]
+    with serving() as mock:
+        mock.seed(tasks)
+
+        class GrowingOut(io.StringIO):
+            def flush(self) -> None:  # after the first page: a new task appears
+                if len(mock.tasks()) == 4:
+                    mock.seed([*tasks, {"task_id": "late", "create_time": 1}])
+
+        out = GrowingOut()
+        monkeypatch.setattr(sys, "stdout", out)
+        args = ["list", "--all", "--limit", "2", "--output", "jsonl", "--quiet", *(["--strict"] if strict else [])]
+        assert cli.main(args, environ=mock.env()) == code
+    assert out.getvalue().splitlines()[0] == '{"task_id":"t0","create_time":100}'
+    if strict:
+        assert "page walk stopped" in capsys.readouterr().err

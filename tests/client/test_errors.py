@@ -96,8 +96,9 @@ def test_body_whose_content_encoding_cannot_be_undone(stub: StubServer, client: 
     stub.reply(
         Answer(body=b"this is not gzip", headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
     )
-    with pytest.raises(errors.ResponseDecodeError, match="cannot be decoded"):
+    with pytest.raises(errors.ResponseDecodeError, match="Content-Encoding cannot be undone") as caught:
         describe_processor_task.sync("proj", "t", client=client)
+    assert caught.value.status_code == 200 and caught.value.content == b"this is not gzip"
 
 
 def test_retry_after_as_http_date() -> None:

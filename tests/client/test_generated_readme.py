@@ -97,7 +97,15 @@ def test_exit_code_table_matches_the_command_line() -> None:
 
 def test_the_guide_stands_alone() -> None:
     assert "repository's README" not in README
-    for heading in ("Install", "Configure", "Authenticate", "Paging", "Errors", "Retries and timeouts", "Testing"):
+    for heading in (
+        "Install",
+        "Configure",
+        "Authenticate",
+        "Paging",
+        "Errors",
+        "Retries, timeouts and limits",
+        "Testing",
+    ):
         assert f"## {heading}" in README
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -10,7 +11,12 @@ from processor_tasks_client import AuthenticatedClient, ProcessorTasks
 from processor_tasks_client.api.processor_tasks import list_processor_tasks
 from processor_tasks_client.models import DataSourceType, Order, SortBy, TaskStatus, TemplateId
 
-from tests.client.stub_server import StubServer
+from tests.client.stub_server import Answer, StubServer
+
+
+def page(count: int, ids: list[str]) -> Answer:
+    return Answer(body=json.dumps({"count": count, "tasks": [{"task_id": i} for i in ids]}).encode())
+
 
 HELPERS = ("iter_pages", "iter_items", "aiter_pages", "aiter_items")
 
@@ -20,6 +26,7 @@ def test_helpers_take_every_list_argument_but_the_page_index(name: str) -> None:
     listed = dict(inspect.signature(list_processor_tasks.sync).parameters)
     del listed["offset"]
     helper = dict(inspect.signature(getattr(list_processor_tasks, name)).parameters)
+    assert helper.pop("strict").default is False  # the walk's own switch, last
     assert list(helper) == list(listed)
     for param, spec in listed.items():
         if param == "limit":
@@ -40,7 +47,7 @@ def test_facade_mirrors_the_module_functions() -> None:
 
 
 def test_every_filter_reaches_every_page(stub: StubServer, client: AuthenticatedClient) -> None:
-    stub.reply_json({"count": 5, "tasks": [{"task_id": str(i)} for i in range(2)]})
+    stub.reply(*(page(5, [str(2 * n), str(2 * n + 1)]) for n in range(3)))
     filters = {
         "order": Order.ASC,
         "sort_by": SortBy.NAME,
@@ -55,7 +62,7 @@ def test_every_filter_reaches_every_page(stub: StubServer, client: Authenticated
         "workspace_id": "w",
     }
     ids = [t.task_id for t in list_processor_tasks.iter_items("p", client=client, limit=2, **filters)]  # type: ignore[arg-type]
-    assert ids == ["0", "1"] * 3  # pages 0, 1, 2: the third reaches count (5) only by length
+    assert ids == [str(i) for i in range(6)]  # pages 0, 1, 2: the third reaches count (5) only by length
     queries = [parse_qsl(urlsplit(s.path).query) for s in stub.seen]
     assert [dict(q)["offset"] for q in queries] == ["0", "1", "2"]
     for query in queries:

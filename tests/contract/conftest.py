@@ -4,8 +4,11 @@ Targets (the `contract_target` fixture's parameters):
 
 - `asgi`: the mock application in-process (schemathesis' ASGI transport).
 - `http`: the mock as a separate process over real HTTP (the `mock_server_url` fixture).
-- `remote`: a live endpoint from PROCESSOR_TASKS_BASE_URL / PROCESSOR_TASKS_PROJECT_ID plus
-  PROCESSOR_TASKS_TOKEN or HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK; skipped when unset.
+- `remote`: a live endpoint, only behind the explicit switch PROCESSOR_TASKS_CONTRACT_LIVE=1
+  (`make contract-live`), which also makes it the only default target. It reads the client's
+  variables: PROCESSOR_TASKS_BASE_URL, HUAWEICLOUD_SDK_PROJECT_ID, and PROCESSOR_TASKS_TOKEN or
+  HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK; with the switch on, a missing one fails the run.
+  Credentials alone never select it. Every request to it goes through a read-only guard.
 - `remote-via-mock-token`, `remote-via-mock-aksk`: the `remote` code path, fed with environment
   variables that point at the mock over HTTP, so the live plumbing (env parsing, token auth,
   AK/SK signing) is exercised on every run instead of rotting until someone configures it.
@@ -13,14 +16,16 @@ Targets (the `contract_target` fixture's parameters):
   Never selected by default; `test_contract_bites.py` selects them in a child pytest run.
 
 PROCESSOR_TASKS_CONTRACT_TARGETS (comma-separated) narrows the selection, e.g.
-`PROCESSOR_TASKS_CONTRACT_TARGETS=remote make contract` runs the suite against the live endpoint only.
+`PROCESSOR_TASKS_CONTRACT_TARGETS=http make contract`; naming `remote` without the switch is an error.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import pytest
+import requests
 from _pytest.nodeid import coerce_node_id
 from _pytest.nodes import Node
 from schemathesis.specs.openapi.schemas import OpenApiSchema
@@ -29,7 +34,9 @@ from tests.contract.broken import BROKEN_VARIANTS
 from tests.contract.support import (
     ENV_AK,
     ENV_BASE_URL,
+    ENV_LIVE,
     ENV_PROJECT_ID,
+    ENV_PROJECT_ID_FALLBACK,
     ENV_SECURITY_TOKEN,
     ENV_SK,
     ENV_TOKEN,
@@ -42,6 +49,8 @@ from tests.contract.support import (
     TokenAuth,
     build_schema,
     discover_task_ids,
+    live_switch_on,
+    read_only_send,
     remote_target_from_env,
 )
 
@@ -62,13 +71,20 @@ if not hasattr(Node, "_nodeid"):
 
 
 TARGETS_ENV = "PROCESSOR_TASKS_CONTRACT_TARGETS"
-DEFAULT_TARGETS = ["asgi", "http", "remote", "remote-via-mock-token", "remote-via-mock-aksk"]
+DEFAULT_TARGETS = ["asgi", "http", "remote-via-mock-token", "remote-via-mock-aksk"]
+LIVE_TARGETS = ["remote"]
 
 
-def selected_targets() -> list[str]:
-    raw = os.environ.get(TARGETS_ENV, "")
-    names = [name.strip() for name in raw.split(",") if name.strip()]
-    return names or DEFAULT_TARGETS
+def selected_targets(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Targets to run: PROCESSOR_TASKS_CONTRACT_TARGETS, else the live one behind the switch, else the mock ones."""
+    env = os.environ if environ is None else environ
+    names = [name.strip() for name in env.get(TARGETS_ENV, "").split(",") if name.strip()]
+    return names or (LIVE_TARGETS if live_switch_on(env) else DEFAULT_TARGETS)
+
+
+def _guard_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Session.send is where every request of schemathesis, its checks and our oracle ends up.
+    monkeypatch.setattr(requests.Session, "send", read_only_send(requests.Session.send))
 
 
 def _mock_app() -> ASGIApp:
@@ -82,7 +98,7 @@ def _mock_app() -> ASGIApp:
 def _remote_via_mock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, *, aksk: bool) -> Target:
     """Point the remote target's environment variables at the mock over HTTP, then build it as `remote` does."""
     url: str = request.getfixturevalue("mock_server_url")
-    for name in (ENV_TOKEN, ENV_AK, ENV_SK, ENV_SECURITY_TOKEN):
+    for name in (ENV_TOKEN, ENV_AK, ENV_SK, ENV_SECURITY_TOKEN, ENV_PROJECT_ID_FALLBACK):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(ENV_BASE_URL, url)
     monkeypatch.setenv(ENV_PROJECT_ID, MOCK_PROJECT)
@@ -94,6 +110,7 @@ def _remote_via_mock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     target = remote_target_from_env(name=request.param)
     # The plumbing must build a target here; a skip would hide exactly the rot this guards against.
     assert isinstance(target, Target), target
+    _guard_read_only(monkeypatch)
     return target
 
 
@@ -106,9 +123,16 @@ def contract_target(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
         url: str = request.getfixturevalue("mock_server_url")
         return Target(name=name, project_id=MOCK_PROJECT, auth=TokenAuth(MOCK_TOKEN), base_url=url)
     if name == "remote":
+        if not live_switch_on():
+            raise pytest.UsageError(
+                f"the remote target sends requests to a live endpoint; switch it on explicitly with "
+                f"`make contract-live` ({ENV_LIVE}=1)"
+            )
         target = remote_target_from_env()
         if isinstance(target, str):
-            pytest.skip(target)
+            # Asked for explicitly: a skip would let a misconfigured live run look green.
+            pytest.fail(f"{ENV_LIVE} is on but {target}")
+        _guard_read_only(monkeypatch)
         return target
     if name == "remote-via-mock-token":
         return _remote_via_mock(request, monkeypatch, aksk=False)

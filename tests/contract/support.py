@@ -44,9 +44,16 @@ FOREIGN_PROJECT = "other-project"
 LIST_OPERATION = "GET /v2/{project_id}/processor-tasks"
 DESCRIBE_OPERATION = "GET /v2/{project_id}/processor-tasks/{task_id}"
 
-# Environment of the remote live target. Named in the skip reason, so keep them in one place.
+# The switch that lets the suite talk to a live endpoint (`make contract-live` sets it). Without
+# it the `remote` target is never selected, whatever credentials the shell holds: a shell set
+# up for the client must not fuzz a real account during `make test`.
+ENV_LIVE = "PROCESSOR_TASKS_CONTRACT_LIVE"
+LIVE_SWITCH_ON = ("1", "true", "yes")
+# Environment of the remote live target: the client's own names (`ProcessorTasks.from_env()`),
+# so one shell set-up serves both. Named in the error, so keep them in one place.
 ENV_BASE_URL = "PROCESSOR_TASKS_BASE_URL"
-ENV_PROJECT_ID = "PROCESSOR_TASKS_PROJECT_ID"
+ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
+ENV_PROJECT_ID_FALLBACK = "PROCESSOR_TASKS_PROJECT_ID"  # the client's fallback name, read second
 ENV_TOKEN = "PROCESSOR_TASKS_TOKEN"
 ENV_AK = "HUAWEICLOUD_SDK_AK"
 ENV_SK = "HUAWEICLOUD_SDK_SK"
@@ -61,6 +68,30 @@ REMOTE_SKIP_REASON = (
 # POST (create), PUT (update) and DELETE on these very paths, so probing a live account with them
 # could create or delete real tasks; TRACE is never one of the provider's operations.
 REMOTE_UNEXPECTED_METHODS = ["TRACE"]
+# Whatever schemathesis or a check decides to send, a remote target only ever sees these.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def live_switch_on(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the explicit live switch (PROCESSOR_TASKS_CONTRACT_LIVE=1) is set."""
+    env = os.environ if environ is None else environ
+    return env.get(ENV_LIVE, "").strip().lower() in LIVE_SWITCH_ON
+
+
+class ReadOnlyViolation(AssertionError):
+    """The suite tried to send a method that could change data on a live endpoint."""
+
+
+def read_only_send(send: Callable[..., requests.Response]) -> Callable[..., requests.Response]:
+    """Wrap `requests.Session.send` so that anything but a read-only method is refused unsent."""
+
+    def guarded(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        method = (request.method or "").upper()
+        if method not in READ_ONLY_METHODS:
+            raise ReadOnlyViolation(f"refusing to send {method} {request.url}: the live contract suite is read-only")
+        return send(session, request, **kwargs)
+
+    return guarded
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,7 +203,7 @@ def remote_target_from_env(environ: Mapping[str, str] | None = None, *, name: st
     """The remote live target described by the environment, or the reason it cannot be built."""
     env = os.environ if environ is None else environ
     base_url = env.get(ENV_BASE_URL, "").strip()
-    project_id = env.get(ENV_PROJECT_ID, "").strip()
+    project_id = (env.get(ENV_PROJECT_ID) or env.get(ENV_PROJECT_ID_FALLBACK) or "").strip()
     token = env.get(ENV_TOKEN, "").strip()
     ak = env.get(ENV_AK, "").strip()
     sk = env.get(ENV_SK, "").strip()

@@ -4,6 +4,7 @@ against itself, the changelog acknowledgement and the version-bump rule."""
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,59 +13,166 @@ from typing import Any
 import pytest
 import yaml
 
-from review.spec_diff import acknowledged, diff, run
+from review.spec_diff import INFORMATIONAL_FAMILIES, RULES, _constraint_kind, acknowledged, diff, run
 from tests.review.conftest import ROOT, SPEC
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diff"
 
-# fixture name -> (rules reported, whether the change as a whole is breaking)
-CASES: dict[str, tuple[set[str], bool]] = {
-    "operation-removed": ({"operation-removed"}, True),
-    "operation-added": ({"operation-added"}, False),
-    "operation-id-changed": ({"operation-id-changed"}, True),
-    "parameter-removed": ({"parameter-removed"}, True),
-    "required-parameter-added": ({"required-parameter-added"}, True),
-    "optional-parameter-added": ({"optional-parameter-added"}, False),
-    "parameter-now-required": ({"parameter-now-required"}, True),
-    "parameter-default-changed": ({"parameter-default-changed"}, True),
-    "request-range-narrowed": ({"request-range-narrowed"}, True),
-    "request-range-widened": ({"request-range-widened"}, False),
-    "request-type-narrowed": ({"request-type-narrowed"}, True),
+B, OK = True, False
+# Fixture pair -> (rule family, every (rule, breaking) the diff reports). "x" compares base.yaml
+# with x.yaml; "a>b" compares a.yaml with b.yaml (a reversed pair, or a change on top of a
+# fixture). Every family of review.spec_diff.RULES has a breaking and a non-breaking pair.
+CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
+    # Operations and the names the generated client gives them.
+    "operation-removed": ("operations", {("operation-removed", B)}),
+    "operation-added": ("operations", {("operation-added", OK)}),
+    "operation-id-changed": ("operation-id", {("operation-id-changed", B)}),
+    "operation-id-case-changed": ("operation-id", {("operation-id-changed", OK)}),  # same module name
+    "operation-tag-changed": ("operation-tag", {("operation-tag-changed", B)}),
+    "operation-tag-spelled-out": ("operation-tag", {("operation-tag-changed", OK)}),  # "Default" = default
+    # Kind is inlined into Thing.kind: the class goes, and the field is typed as a new one.
+    "component-schema-removed": (
+        "component-schemas",
+        {("component-schema-removed", B), ("schema-class-changed", B)},
+    ),
+    "component-schema-added": ("component-schemas", {("component-schema-added", OK)}),
+    "schema-title-changed": ("class-names", {("schema-title-changed", B)}),
+    "schema-title-on-scalar": ("class-names", {("schema-title-changed", OK)}),
+    "property-class-changed": ("class-names", {("schema-class-changed", B)}),  # Kind -> inline ThingKind
+    "enum-member-named": ("enum-member-names", {("enum-member-renamed", B)}),  # VALUE_2 -> DONE
+    "enum-member-named>enum-member-renamed": ("enum-member-names", {("enum-member-renamed", B)}),
+    "enum-member-named>enum-values-reordered": ("enum-member-names", set()),
+    # Parameters.
+    "parameter-removed": ("parameters", {("parameter-removed", B)}),
+    "required-parameter-added": ("parameters", {("required-parameter-added", B)}),
+    "optional-parameter-added": ("parameters", {("optional-parameter-added", OK)}),
+    "parameter-now-required": ("parameter-required", {("parameter-now-required", B)}),
+    "parameter-now-required>base": ("parameter-required", {("parameter-now-optional", OK)}),
+    "array-parameter-added>array-parameter-unexploded": (
+        "parameter-serialization",
+        {("parameter-serialization-changed", B)},
+    ),
+    "scalar-parameter-unexploded": ("parameter-serialization", {("parameter-serialization-changed", OK)}),
+    "parameter-default-changed": ("parameter-default", {("parameter-default-changed", B)}),
+    "parameter-default-added": ("parameter-default", {("parameter-default-added", OK)}),
+    "parameter-default-added>base": ("parameter-default", {("parameter-default-removed", OK)}),
+    # Request bodies.
+    "body-operation-added>body-removed": ("request-body", {("request-body-removed", B)}),
+    "body-removed>body-operation-added": ("request-body", {("request-body-added", OK)}),
+    "body-operation-added>body-required": ("request-body", {("request-body-now-required", B)}),
+    "body-required>body-operation-added": ("request-body", {("request-body-now-optional", OK)}),
+    "body-media-type-added>body-operation-added": ("request-body", {("request-media-type-removed", B)}),
+    "body-operation-added>body-media-type-added": ("request-body", {("request-media-type-added", OK)}),
+    # Request values: narrowing breaks.
+    "request-type-changed": ("request-types", {("request-type-changed", B)}),
+    "request-type-widened>base": ("request-types", {("request-type-narrowed", B)}),
+    "request-type-widened": ("request-types", {("request-type-widened", OK)}),
     # Status is shared by the query filter and the (open) response field.
-    "enum-value-removed": ({"request-enum-value-removed", "response-enum-value-removed"}, True),
-    "open-enum-value-added": ({"request-enum-value-added", "response-enum-value-added"}, False),
-    "closed-response-enum-value-added": ({"response-enum-value-added"}, True),
-    "response-enum-closed": ({"response-enum-closed"}, True),
-    "response-property-removed": ({"response-property-removed"}, True),
-    "response-property-added": ({"response-property-added"}, False),
-    "response-made-non-nullable": ({"response-type-changed"}, True),
-    "response-made-nullable": ({"response-type-changed"}, True),
-    "response-type-changed": ({"response-type-changed"}, True),
-    "response-property-no-longer-required": ({"response-property-no-longer-required"}, True),
-    "response-property-now-required": ({"response-property-now-required"}, True),
-    "response-constraint-tightened": ({"response-constraint-changed"}, True),
-    "response-success-status-removed": ({"response-status-removed"}, True),
-    "response-error-status-removed": ({"response-status-removed"}, False),
-    "response-header-removed": ({"response-header-removed"}, True),
-    "component-schema-removed": ({"component-schema-removed"}, True),
-    "component-schema-added": ({"component-schema-added"}, False),
+    "enum-value-removed": (
+        "request-enums",
+        {("request-enum-value-removed", B), ("response-enum-value-removed", B)},
+    ),
+    "open-enum-value-added": (
+        "request-enums",
+        {("request-enum-value-added", OK), ("response-enum-value-added", OK)},
+    ),
+    "request-enum-opened>base": ("request-enums", {("request-enum-closed", B)}),
+    "request-enum-opened": ("request-enums", {("request-enum-opened", OK)}),
+    "request-range-narrowed": ("request-constraints", {("request-constraint-narrowed", B)}),
+    "request-range-widened": ("request-constraints", {("request-constraint-widened", OK)}),
+    "request-multiple-of-added": ("request-constraints", {("request-constraint-narrowed", B)}),
+    "request-multiple-of-added>request-multiple-of-loosened": (
+        "request-constraints",
+        {("request-constraint-widened", OK)},
+    ),
+    "request-pattern-added": ("request-constraints", {("request-constraint-narrowed", B)}),
+    "request-pattern-added>request-pattern-changed": ("request-constraints", {("request-constraint-changed", B)}),
+    "request-pattern-added>base": ("request-constraints", {("request-constraint-widened", OK)}),
+    "body-operation-added>body-closed": (
+        "request-additional-properties",
+        {("request-additional-properties-narrowed", B)},
+    ),
+    "body-closed>body-operation-added": (
+        "request-additional-properties",
+        {("request-additional-properties-widened", OK)},
+    ),
+    "body-operation-added>body-property-removed": ("request-properties", {("request-property-removed", B)}),
+    "body-operation-added>body-property-added": ("request-properties", {("request-property-added", OK)}),
+    "body-operation-added>body-required-property-added": (
+        "request-properties",
+        {("request-required-property-added", B)},
+    ),
+    "body-operation-added>body-property-now-required": ("request-properties", {("request-property-now-required", B)}),
+    "body-property-now-required>body-operation-added": (
+        "request-properties",
+        {("request-property-no-longer-required", OK)},
+    ),
+    # Responses: widening breaks, narrowing is safe (the policy in openapi/CHANGELOG.md).
+    "response-success-status-removed": ("response-status", {("response-status-removed", B)}),
+    "response-error-status-removed": ("response-status", {("response-status-removed", OK)}),
+    "response-error-status-removed>base": ("response-status", {("response-status-added", OK)}),
+    "response-media-type-added>base": ("response-media-types", {("response-media-type-removed", B)}),
+    "response-media-type-added": ("response-media-types", {("response-media-type-added", OK)}),
+    "response-header-removed": ("response-headers", {("response-header-removed", B)}),
+    "response-header-added": ("response-headers", {("response-header-added", OK)}),
+    "response-header-made-required>base": ("response-headers", {("response-header-made-optional", B)}),
+    "response-header-made-required": ("response-headers", {("response-header-made-required", OK)}),
+    "response-header-type-changed": ("response-headers", {("response-type-changed", B)}),
+    "response-header-bounded": ("response-headers", {("response-constraint-narrowed", OK)}),
+    "response-header-name-case-changed": ("response-headers", set()),  # header names are case-insensitive
+    "response-made-nullable": ("response-types", {("response-type-widened", B)}),
+    "response-made-non-nullable": ("response-types", {("response-type-narrowed", OK)}),
+    "response-type-changed": ("response-types", {("response-type-changed", B)}),
+    "closed-response-enum-value-added": ("response-enums", {("response-enum-value-added", B)}),
+    "response-enum-closed>base": ("response-enums", {("response-enum-opened", B)}),
+    "response-enum-closed": ("response-enums", {("response-enum-closed", OK)}),
+    "response-constraint-tightened>base": ("response-constraints", {("response-constraint-widened", B)}),
+    "response-constraint-tightened": ("response-constraints", {("response-constraint-narrowed", OK)}),
+    "response-pattern-added": ("response-constraints", {("response-constraint-narrowed", OK)}),
+    "response-pattern-added>response-pattern-changed": (
+        "response-constraints",
+        {("response-constraint-changed", B)},
+    ),
+    "response-object-closed>base": (
+        "response-additional-properties",
+        {("response-additional-properties-widened", B)},
+    ),
+    "response-object-closed": ("response-additional-properties", {("response-additional-properties-narrowed", OK)}),
+    "response-property-removed": ("response-properties", {("response-property-removed", B)}),
+    "response-property-added": ("response-properties", {("response-property-added", OK)}),
+    "response-property-no-longer-required": ("response-required", {("response-property-no-longer-required", B)}),
+    "response-property-now-required": ("response-required", {("response-property-now-required", OK)}),
     # Security: a removed alternative or scheme, or a scheme sent differently, locks clients out.
-    "security-requirement-removed": ({"security-requirement-removed"}, True),
-    "operation-security-requirement-removed": ({"security-requirement-removed"}, True),
-    "security-requirement-added": ({"security-requirement-added", "security-scheme-added"}, False),
-    "security-scheme-removed": ({"security-scheme-removed", "security-requirement-removed"}, True),
-    "security-scheme-changed": ({"security-scheme-changed"}, True),
-    "security-scheme-type-changed": ({"security-scheme-changed"}, True),
-    # x-pagination drives the generated paging helpers (pagination-added: see below).
-    "pagination-first-page-changed": ({"pagination-changed"}, True),
-    "pagination-style-changed": ({"pagination-changed"}, True),
-    "pagination-removed": ({"pagination-removed"}, True),
+    "security-requirement-removed": ("security-requirements", {("security-requirement-removed", B)}),
+    "operation-security-requirement-removed": ("security-requirements", {("security-requirement-removed", B)}),
+    "anonymous-access-allowed": ("security-requirements", {("security-requirement-added", OK)}),
+    "security-requirement-added": (
+        "security-requirements",
+        {("security-requirement-added", OK), ("security-scheme-added", OK)},
+    ),
+    "security-scheme-removed": (
+        "security-schemes",
+        {("security-scheme-removed", B), ("security-requirement-removed", B)},
+    ),
+    "security-scheme-changed": ("security-schemes", {("security-scheme-changed", B)}),
+    "security-scheme-type-changed": ("security-schemes", {("security-scheme-changed", B)}),
+    "security-requirement-added>oauth-scope-added": ("security-schemes", {("security-scheme-scope-added", OK)}),
+    "security-requirement-added>oauth-flow-added": ("security-schemes", {("security-scheme-flow-added", OK)}),
+    # x-pagination drives the generated paging helpers.
+    "pagination-first-page-changed": ("pagination", {("pagination-changed", B)}),
+    "pagination-style-changed": ("pagination", {("pagination-changed", B)}),
+    "pagination-removed": ("pagination", {("pagination-removed", B)}),
+    "pagination-removed>base": ("pagination", {("pagination-added", OK)}),
     # Servers are informational: clients configure their base URL.
-    "server-url-changed": ({"server-url-changed"}, False),
-    "server-removed": ({"server-removed"}, False),
-    "server-variable-changed": ({"server-variable-changed"}, False),
+    "server-url-changed": ("servers", {("server-url-changed", OK)}),
+    "server-removed": ("servers", {("server-removed", OK)}),
+    "server-removed>base": ("servers", {("server-added", OK)}),
+    "server-variable-changed": ("servers", {("server-variable-changed", OK)}),
     # Descriptions of parameters, servers, security schemes and x-pagination.
-    "description-only": (set(), False),
+    "description-only": ("operations", set()),
+    # Steps that chained pairs start from; each is itself an addition.
+    "array-parameter-added": ("parameters", {("optional-parameter-added", OK)}),
+    "body-operation-added": ("operations", {("operation-added", OK), ("component-schema-added", OK)}),
 }
 
 
@@ -72,16 +180,36 @@ def load(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def test_every_fixture_has_a_case() -> None:
-    assert {p.stem for p in FIXTURES.glob("*.yaml")} - {"base"} == set(CASES)
+def pair(name: str) -> tuple[Any, Any]:
+    old, _, new = name.rpartition(">")
+    return load(FIXTURES / f"{old or 'base'}.yaml"), load(FIXTURES / f"{new}.yaml")
+
+
+def test_every_fixture_file_is_used() -> None:
+    used = {part for name in CASES for part in name.split(">")}
+    assert {p.stem for p in FIXTURES.glob("*.yaml")} == used | {"base"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_fixture_pair(name: str) -> None:
-    rules, breaking = CASES[name]
-    report = diff(load(FIXTURES / "base.yaml"), load(FIXTURES / f"{name}.yaml"))
-    assert {c.rule for c in report.changes} == rules, [c.id for c in report.changes]
-    assert bool(report.breaking) is breaking, [(c.id, c.breaking) for c in report.changes]
+    _family, expected = CASES[name]
+    report = diff(*pair(name))
+    assert {(c.rule, c.breaking) for c in report.changes} == expected, [(c.id, c.breaking) for c in report.changes]
+
+
+@pytest.mark.parametrize("family", sorted(set(RULES.values())))
+def test_family_has_a_breaking_and_a_non_breaking_pair(family: str) -> None:
+    verdicts = {any(b for _, b in expected) for fam, expected in CASES.values() if fam == family}
+    if family in INFORMATIONAL_FAMILIES:
+        assert verdicts == {False}
+    else:
+        assert verdicts == {True, False}, f"{family}: pairs give {verdicts}"
+
+
+def test_every_rule_is_reported_by_a_fixture_pair() -> None:
+    reported = {rule for _, expected in CASES.values() for rule, _ in expected}
+    assert set(RULES) - reported == set()
+    assert {family for family, _ in CASES.values()} <= set(RULES.values())
 
 
 def test_pagination_added_to_an_operation_without_it_is_not_breaking() -> None:
@@ -264,3 +392,182 @@ def test_spec_diff_is_mypy_strict_clean() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- the reviewer's misses, on the real spec ------------------------------------------------
+
+LIST = "/v2/{project_id}/processor-tasks"
+
+
+def list_param(spec: Any, name: str) -> Any:
+    return next(p for p in spec["paths"][LIST]["get"]["parameters"] if p.get("name") == name)
+
+
+def test_current_spec_renamed_enum_member_is_breaking() -> None:
+    spec = load(SPEC)
+    renamed = copy.deepcopy(spec)
+    names = renamed["components"]["schemas"]["TaskStatus"]["x-enum-varnames"]
+    names[names.index("COMPLETED")] = "DONE"
+    changes = diff(spec, renamed).changes
+    assert changes and {(c.rule, c.breaking) for c in changes} == {("enum-member-renamed", True)}
+    assert all("COMPLETED -> DONE" in c.detail for c in changes)
+
+
+def test_current_spec_multiple_of_on_limit_is_breaking() -> None:
+    spec = load(SPEC)
+    stepped = copy.deepcopy(spec)
+    list_param(stepped, "limit")["schema"]["multipleOf"] = 10
+    assert [(c.rule, c.breaking) for c in diff(spec, stepped).changes] == [("request-constraint-narrowed", True)]
+
+
+def test_current_spec_version_id_explode_change_is_breaking() -> None:
+    spec = load(SPEC)
+    exploded, joined = copy.deepcopy(spec), copy.deepcopy(spec)
+    list_param(exploded, "version_id").update(style="form", explode=True)
+    list_param(joined, "version_id").update(style="form", explode=False)
+    report = diff(exploded, joined)
+    assert [(c.id, c.breaking) for c in report.changes] == [
+        ("parameter-serialization-changed GET /v2/{project_id}/processor-tasks query.version_id", True)
+    ]
+    # Back again is just as breaking: clients built on comma-joined values now send them wrong.
+    assert [c.breaking for c in diff(joined, exploded).changes] == [True]
+
+
+@pytest.mark.parametrize(
+    ("edit", "rule", "breaking"),
+    [
+        ({"required": False}, "response-header-made-optional", True),
+        ({"schema": {"type": "integer"}}, "response-type-changed", True),
+        ({"schema": {"type": "string", "maxLength": 64}}, "response-constraint-narrowed", False),
+    ],
+    ids=["now-optional", "type-changed", "bounded"],
+)
+def test_current_spec_request_id_header_changes(edit: dict[str, Any], rule: str, breaking: bool) -> None:
+    spec = load(SPEC)
+    spec["components"]["headers"]["X-Request-Id"].update(required=True, schema={"type": "string"})
+    changed = copy.deepcopy(spec)
+    changed["components"]["headers"]["X-Request-Id"].update(edit)
+    changes = diff(spec, changed).changes
+    # Reported once per operation, naming the answers that carry the header.
+    assert changes and {(c.rule, c.breaking) for c in changes} == {(rule, breaking)}
+    assert len(changes) == 2 and all(" X-Request-Id" in c.location for c in changes)
+    assert all("header of 200, " in c.detail for c in changes), [c.detail for c in changes]
+
+
+# --- robustness: one line on stderr naming the file, a distinct exit code -------------------
+
+
+def spec_diff_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "review.spec_diff", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "base.yaml").write_text((FIXTURES / "base.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "CHANGELOG.md").write_text("# Changelog\n\n## 1.0.0\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "problem"),
+    [
+        (None, 3, "spec file not found"),
+        ("", 4, "the file is empty"),
+        ("# only a comment\n", 4, "holds no document"),
+        ("openapi: 3.1.0\ninfo: [unclosed\n", 5, "not valid YAML at line"),
+        ("- a list\n", 6, "top level is a array"),
+        ("openapi: 3.1.0\npaths: {}\n", 6, "info.version is missing"),
+        ("openapi: 3.1.0\ninfo: {title: t, version: '1.0'}\npaths: {}\n", 7, "'1.0' is not semver"),
+        ("openapi: 3.1.0\ninfo: {title: t, version: 1.1}\npaths: {}\n", 7, "1.1 is not semver"),
+        (
+            "openapi: 3.1.0\ninfo: {title: t, version: 1.0.0}\npaths:\n  /v1/{project_id}/things:\n    get:\n      parameters: [{name: a}]\n",
+            6,
+            "not an OpenAPI document this tool can walk",
+        ),
+    ],
+    ids=["missing", "empty", "comment-only", "invalid-yaml", "not-a-mapping", "no-version", "short-version",
+         "float-version", "parameter-without-in"],
+)  # fmt: skip
+def test_bad_spec_gives_one_line_and_its_exit_code(workdir: Path, content: str | None, code: int, problem: str) -> None:
+    spec = workdir / "new.yaml"
+    if content is not None:
+        spec.write_text(content, encoding="utf-8")
+    done = spec_diff_cli("--base-file", "base.yaml", "--spec", "new.yaml", "--changelog", "CHANGELOG.md", cwd=workdir)
+    assert done.returncode == code, done.stderr
+    assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "new.yaml" in done.stderr and problem in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_base_file_is_named(workdir: Path) -> None:
+    (workdir / "base.yaml").write_text("info: {version: x}\n", encoding="utf-8")
+    (workdir / "new.yaml").write_text((FIXTURES / "base.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    done = spec_diff_cli("--base-file", "base.yaml", "--spec", "new.yaml", "--changelog", "CHANGELOG.md", cwd=workdir)
+    assert (done.returncode, done.stderr.strip()) == (
+        7,
+        "spec_diff: base.yaml: info.version 'x' is not semver (MAJOR.MINOR.PATCH, quoted)",
+    )
+
+
+def test_unknown_git_ref_is_named() -> None:
+    done = spec_diff_cli("--base", "no-such-ref-anywhere", "--spec", str(SPEC.relative_to(ROOT)))
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.startswith("spec_diff: no-such-ref-anywhere:openapi/processor-tasks.yaml: cannot read")
+
+
+def test_missing_changelog_is_an_error_not_an_empty_one(workdir: Path) -> None:
+    (workdir / "new.yaml").write_text((FIXTURES / "operation-added.yaml").read_text(encoding="utf-8"), "utf-8")
+    done = spec_diff_cli(
+        "--base-file", "base.yaml", "--spec", "new.yaml", "--changelog", "docs/CHANGES.md", cwd=workdir
+    )
+    assert (done.returncode, done.stderr.strip()) == (8, "spec_diff: docs/CHANGES.md: changelog file not found")
+
+
+def test_hint_names_the_changelog_given(workdir: Path) -> None:
+    (workdir / "docs").mkdir()
+    (workdir / "docs" / "CHANGES.md").write_text("# Changes\n\n## 1.0.0\n", encoding="utf-8")
+    (workdir / "new.yaml").write_text((FIXTURES / "operation-removed.yaml").read_text(encoding="utf-8"), "utf-8")
+    done = spec_diff_cli(
+        "--base-file", "base.yaml", "--spec", "new.yaml", "--changelog", "docs/CHANGES.md", cwd=workdir
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "add under the '## 1.0.0' heading of docs/CHANGES.md" in done.stdout
+    assert "openapi/CHANGELOG.md" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("key", "before", "after", "kind"),
+    [
+        ("maximum", 100, 50, "narrowed"),
+        ("minimum", 1, 0, "widened"),
+        ("exclusiveMinimum", 0, 1, "narrowed"),
+        ("maxItems", None, 10, "narrowed"),
+        ("minContains", 2, None, "widened"),
+        ("multipleOf", 10, 5, "widened"),  # every multiple of 10 is a multiple of 5
+        ("multipleOf", 5, 10, "narrowed"),
+        ("multipleOf", 4, 6, "changed"),
+        ("uniqueItems", None, True, "narrowed"),
+        ("pattern", None, "^a", "narrowed"),
+        ("pattern", "^a", "^b", "changed"),
+        ("format", "int32", "int64", "changed"),
+        ("propertyNames", {"maxLength": 3}, None, "widened"),
+    ],
+)
+def test_constraint_kind(key: str, before: Any, after: Any, kind: str) -> None:
+    assert _constraint_kind(key, before, after) == kind
+
+
+def test_unique_items_false_is_no_constraint() -> None:
+    old = load(FIXTURES / "array-parameter-added.yaml")
+    new = copy.deepcopy(old)
+    label = next(p for p in new["paths"]["/v1/{project_id}/things"]["get"]["parameters"] if p["name"] == "label")
+    label["schema"]["uniqueItems"] = False
+    assert diff(old, new).changes == []

@@ -133,7 +133,6 @@ class ProcessorTasks:
                 is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
                 empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
                 workspace. Default: `0`.
-
         """
         return list_processor_tasks.sync(
             project_id=self.project_id,
@@ -227,7 +226,6 @@ class ProcessorTasks:
                 is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
                 empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
                 workspace. Default: `0`.
-
         """
         return await list_processor_tasks.asyncio(
             project_id=self.project_id,
@@ -262,6 +260,7 @@ class ProcessorTasks:
         task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
+        strict: bool = False,
     ) -> Iterator[DescribeProcessorTaskResp]:
         """Every match across all pages, fetched lazily. See :func:`list_processor_tasks.iter_items`.
 
@@ -316,7 +315,8 @@ class ProcessorTasks:
                 is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
                 empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
                 workspace. Default: `0`.
-
+            strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+                cannot be sure it saw every item. Default: `False`.
         """
         return list_processor_tasks.iter_items(
             project_id=self.project_id,
@@ -333,6 +333,7 @@ class ProcessorTasks:
             task_type=task_type,
             version_id=version_id,
             workspace_id=workspace_id,
+            strict=strict,
         )
 
     def iter_list_processor_tasks_pages(
@@ -350,6 +351,7 @@ class ProcessorTasks:
         task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
+        strict: bool = False,
     ) -> Iterator[ListProcessorTasksResp]:
         """Every page of matches, fetched lazily. See :func:`list_processor_tasks.iter_pages`.
 
@@ -404,7 +406,8 @@ class ProcessorTasks:
                 is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
                 empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
                 workspace. Default: `0`.
-
+            strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+                cannot be sure it saw every item. Default: `False`.
         """
         return list_processor_tasks.iter_pages(
             project_id=self.project_id,
@@ -421,6 +424,7 @@ class ProcessorTasks:
             task_type=task_type,
             version_id=version_id,
             workspace_id=workspace_id,
+            strict=strict,
         )
 
     def aiter_list_processor_tasks(
@@ -438,6 +442,7 @@ class ProcessorTasks:
         task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
+        strict: bool = False,
     ) -> AsyncIterator[DescribeProcessorTaskResp]:
         """Async: every match across all pages. See :func:`list_processor_tasks.aiter_items`.
 
@@ -492,7 +497,8 @@ class ProcessorTasks:
                 is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
                 empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
                 workspace. Default: `0`.
-
+            strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+                cannot be sure it saw every item. Default: `False`.
         """
         return list_processor_tasks.aiter_items(
             project_id=self.project_id,
@@ -509,6 +515,7 @@ class ProcessorTasks:
             task_type=task_type,
             version_id=version_id,
             workspace_id=workspace_id,
+            strict=strict,
         )
 
     def aiter_list_processor_tasks_pages(
@@ -526,6 +533,7 @@ class ProcessorTasks:
         task_type: TemplateId | str | Unset = UNSET,
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
+        strict: bool = False,
     ) -> AsyncIterator[ListProcessorTasksResp]:
         """Async: every page of matches. See :func:`list_processor_tasks.aiter_pages`.
 
@@ -580,7 +588,8 @@ class ProcessorTasks:
                 is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
                 empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
                 workspace. Default: `0`.
-
+            strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+                cannot be sure it saw every item. Default: `False`.
         """
         return list_processor_tasks.aiter_pages(
             project_id=self.project_id,
@@ -597,6 +606,7 @@ class ProcessorTasks:
             task_type=task_type,
             version_id=version_id,
             workspace_id=workspace_id,
+            strict=strict,
         )
 
     def describe_processor_task(
@@ -610,7 +620,6 @@ class ProcessorTasks:
                 `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
                 ID of `items` cannot be described through this operation; no real task has that ID. At
                 least 1 character. Required.
-
         """
         return describe_processor_task.sync(
             project_id=self.project_id,
@@ -629,7 +638,6 @@ class ProcessorTasks:
                 `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
                 ID of `items` cannot be described through this operation; no real task has that ID. At
                 least 1 character. Required.
-
         """
         return await describe_processor_task.asyncio(
             project_id=self.project_id,

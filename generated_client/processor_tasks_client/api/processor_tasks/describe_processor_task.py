@@ -109,7 +109,7 @@ def sync_detailed(
         project_id=project_id,
         task_id=task_id,
     )
-    response = send(client.get_httpx_client(), kwargs, client.retry_policy)
+    response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
     return _build_response(client=client, response=response)
 
 
@@ -201,7 +201,7 @@ async def asyncio_detailed(
         project_id=project_id,
         task_id=task_id,
     )
-    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy)
+    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
     return _build_response(client=client, response=response)
 
 

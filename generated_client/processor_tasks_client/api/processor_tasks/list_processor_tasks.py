@@ -252,7 +252,7 @@ def sync_detailed(
         version_id=version_id,
         workspace_id=workspace_id,
     )
-    response = send(client.get_httpx_client(), kwargs, client.retry_policy)
+    response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
     return _build_response(client=client, response=response)
 
 
@@ -518,7 +518,7 @@ async def asyncio_detailed(
         version_id=version_id,
         workspace_id=workspace_id,
     )
-    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy)
+    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
     return _build_response(client=client, response=response)
 
 
@@ -672,6 +672,7 @@ def iter_pages(
     task_type: TemplateId | str | Unset = UNSET,
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
+    strict: bool = False,
 ) -> Iterator[ListProcessorTasksResp]:
     """Every page of matches, fetched lazily one page at a time.
 
@@ -679,6 +680,12 @@ def iter_pages(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    The list can change during the walk. No item is yielded twice (a page lists only items not
+    yielded before); when the walk cannot be sure it saw every item (the total changed, a page
+    repeated items, it ended short of the total) it logs a warning through the
+    `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
+    that ignores `offset` ends the walk with errors.PagingError.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -733,7 +740,8 @@ def iter_pages(
             is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
             empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
             workspace. Default: `0`.
-
+        strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+            cannot be sure it saw every item. Default: `False`.
     """
 
     def fetch(page: int) -> ListProcessorTasksResp:
@@ -757,10 +765,12 @@ def iter_pages(
 
     return walk_pages(
         fetch,
-        items=lambda page: page.tasks,
+        items="tasks",
+        key=lambda item: item.task_id,
         total=lambda page: page.count,
         limit=limit,
         first_page=0,
+        strict=strict,
     )
 
 
@@ -780,6 +790,7 @@ def iter_items(
     task_type: TemplateId | str | Unset = UNSET,
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
+    strict: bool = False,
 ) -> Iterator[DescribeProcessorTaskResp]:
     """Every matching item across all pages, fetched lazily one page at a time.
 
@@ -787,6 +798,12 @@ def iter_items(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    The list can change during the walk. No item is yielded twice (a page lists only items not
+    yielded before); when the walk cannot be sure it saw every item (the total changed, a page
+    repeated items, it ended short of the total) it logs a warning through the
+    `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
+    that ignores `offset` ends the walk with errors.PagingError.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -841,7 +858,8 @@ def iter_items(
             is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
             empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
             workspace. Default: `0`.
-
+        strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+            cannot be sure it saw every item. Default: `False`.
     """
 
     for page in iter_pages(
@@ -859,6 +877,7 @@ def iter_items(
         task_type=task_type,
         version_id=version_id,
         workspace_id=workspace_id,
+        strict=strict,
     ):
         yield from page.tasks
 
@@ -879,6 +898,7 @@ async def aiter_pages(
     task_type: TemplateId | str | Unset = UNSET,
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
+    strict: bool = False,
 ) -> AsyncIterator[ListProcessorTasksResp]:
     """Async: every page of matches, fetched lazily one page at a time.
 
@@ -886,6 +906,12 @@ async def aiter_pages(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    The list can change during the walk. No item is yielded twice (a page lists only items not
+    yielded before); when the walk cannot be sure it saw every item (the total changed, a page
+    repeated items, it ended short of the total) it logs a warning through the
+    `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
+    that ignores `offset` ends the walk with errors.PagingError.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -940,7 +966,8 @@ async def aiter_pages(
             is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
             empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
             workspace. Default: `0`.
-
+        strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+            cannot be sure it saw every item. Default: `False`.
     """
 
     async def fetch(page: int) -> ListProcessorTasksResp:
@@ -964,10 +991,12 @@ async def aiter_pages(
 
     async for page in awalk_pages(
         fetch,
-        items=lambda page: page.tasks,
+        items="tasks",
+        key=lambda item: item.task_id,
         total=lambda page: page.count,
         limit=limit,
         first_page=0,
+        strict=strict,
     ):
         yield page
 
@@ -988,6 +1017,7 @@ async def aiter_items(
     task_type: TemplateId | str | Unset = UNSET,
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
+    strict: bool = False,
 ) -> AsyncIterator[DescribeProcessorTaskResp]:
     """Async: every matching item across all pages, fetched lazily one page at a time.
 
@@ -995,6 +1025,12 @@ async def aiter_items(
     fewer than `limit` items or `count` items have been seen. Takes the arguments of
     `sync()` except `offset` and passes every filter through unchanged. Raises what
     `sync()` raises, when the page that fails is reached.
+
+    The list can change during the walk. No item is yielded twice (a page lists only items not
+    yielded before); when the walk cannot be sure it saw every item (the total changed, a page
+    repeated items, it ended short of the total) it logs a warning through the
+    `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
+    that ignores `offset` ends the walk with errors.PagingError.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -1049,7 +1085,8 @@ async def aiter_items(
             is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
             empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
             workspace. Default: `0`.
-
+        strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+            cannot be sure it saw every item. Default: `False`.
     """
 
     async for page in aiter_pages(
@@ -1067,6 +1104,7 @@ async def aiter_items(
         task_type=task_type,
         version_id=version_id,
         workspace_id=workspace_id,
+        strict=strict,
     ):
         for item in page.tasks:
             yield item
