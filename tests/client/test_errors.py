@@ -104,7 +104,8 @@ def test_body_whose_content_encoding_cannot_be_undone(stub: StubServer, client: 
 def test_retry_after_as_http_date() -> None:
     error = errors.error_for_status(429, b"", {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
     assert isinstance(error, errors.RateLimitError) and error.retry_after == 0.0
-    assert errors.error_for_status(429, b"", {"retry-after": "nan"}).retry_after is None
+    unreadable = errors.error_for_status(429, b"", {"retry-after": "nan"})
+    assert isinstance(unreadable, errors.RateLimitError) and unreadable.retry_after is None
 
 
 MALFORMED = {

@@ -52,7 +52,7 @@ def test_the_issue_examples_work(stub: StubServer, client: AuthenticatedClient) 
     assert query["status"] == "2" and query["task_type"] == "sys_data_analyse"
 
 
-UNKNOWN = {
+UNKNOWN: dict[str, tuple[Any, str]] = {
     "status": (9, "0, 1, 2, 3, 4"),
     "order": ("ascending", "'asc', 'desc'"),
     "task_type": ("sys_data_nothing", "'sys_data_analyse'"),
@@ -106,7 +106,7 @@ def test_a_value_of_the_wrong_type_is_refused_before_sending(
 
 def test_the_type_error_lists_the_accepted_values(client: AuthenticatedClient) -> None:
     with pytest.raises(TypeError) as caught:
-        list_processor_tasks.sync("p", client=client, status="2")
+        list_processor_tasks.sync("p", client=client, status="2")  # type: ignore[arg-type]  # the wrong type is the test
     assert str(caught.value) == "status must be a TaskStatus or one of its values (0, 1, 2, 3, 4), got str '2'"
 
 

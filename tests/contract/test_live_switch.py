@@ -97,7 +97,7 @@ def test_read_only_guard_refuses_writes_before_sending(mock_server_url: str, mon
         session: requests.Session, request: requests.PreparedRequest, **kwargs: object
     ) -> requests.Response:
         sent.append(str(request.method))
-        return real_send(session, request, **kwargs)  # type: ignore[arg-type]
+        return real_send(session, request, **kwargs)
 
     monkeypatch.setattr(requests.Session, "send", read_only_send(counting_send))
     url = f"{mock_server_url}/v2/{MOCK_PROJECT}/processor-tasks"

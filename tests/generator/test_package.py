@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.paths import GENERATED, SPEC
 
 
+@pytest.mark.slow  # pip builds and installs the wheel: a few seconds
 def test_pip_installs_the_package_with_py_typed(tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(

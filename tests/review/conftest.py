@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
+
+from tests import system_tools
+from tests.system_tools import require_node_tools, require_program
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi" / "processor-tasks.yaml"
@@ -18,6 +20,7 @@ REPORTS = ROOT / "reports"
 @pytest.fixture(scope="session")
 def redocly() -> list[str]:
     """The Redocly CLI command line; `make test` installs it through `make node_modules`."""
+    require_node_tools()
     if not REDOCLY.exists():
         pytest.fail("node_modules/ is missing: run `make node_modules` (npm ci)")
     return [str(REDOCLY)]
@@ -30,6 +33,15 @@ def redocly_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    if not CHROMIUM.exists() or shutil.which("node") is None:
-        pytest.fail(f"{CHROMIUM} or node is missing: `apt-get install -y chromium` (.ci/run does)")
-    return CHROMIUM
+    require_node_tools()
+    return require_program(system_tools.CHROMIUM, CHROMIUM)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip (locally) or fail (CI=true) each test that needs a missing tool, before its fixtures
+    run. Raised here rather than in a fixture, pytest folds all those skips into one line."""
+    needs = set(getattr(item, "fixturenames", ()))
+    if needs & {"redocly", "chromium"}:
+        require_node_tools()
+    if "chromium" in needs:
+        require_program(system_tools.CHROMIUM, CHROMIUM)

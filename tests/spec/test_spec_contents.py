@@ -1,14 +1,13 @@
-"""What the foundation issue asks the spec to say, and what the provider's pages fix."""
+"""What the foundation issue asks the spec to say (the provider's facts are in test_spec_facts.py)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.paths import SEEDS, SPEC
+from tests.paths import SPEC
 
 LIST_PATH = "/v2/{project_id}/processor-tasks"
 DESCRIBE_PATH = "/v2/{project_id}/processor-tasks/{task_id}"
@@ -16,7 +15,8 @@ DESCRIBE_PATH = "/v2/{project_id}/processor-tasks/{task_id}"
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return yaml.safe_load(SPEC.read_text())
+    loaded: dict[str, Any] = yaml.safe_load(SPEC.read_text())
+    return loaded
 
 
 def resolve(spec: dict[str, Any], node: Any) -> Any:
@@ -159,79 +159,3 @@ def test_pagination_extension(spec: dict[str, Any]) -> None:
 )
 def test_each_contradiction_is_resolved_in_the_description(spec: dict[str, Any], topic: str) -> None:
     assert topic in spec["info"]["description"]
-
-
-# --- facts that carry over from the provider's pages --------------------------------
-
-
-def _bold_values(cell_text: str) -> list[str]:
-    return re.findall(r"\*\*([A-Za-z0-9_]+)\*\*", cell_text)
-
-
-def _table_rows(rst: str, title: str) -> dict[str, str]:
-    """Rows of an rst grid table after `title`: first column -> the rest of the row's text."""
-    start = rst.index(title)
-    block = rst[start:].split("\n\n.. ", 1)[0]
-    rows: dict[str, str] = {}
-    current = None
-    for raw in block.splitlines():
-        line = raw.strip()
-        if not line.startswith("|"):
-            continue
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if cells[0]:
-            current = cells[0]
-            rows[current] = ""
-        if current is not None:
-            rows[current] += " " + " ".join(cells[1:])
-    rows.pop("Parameter", None)
-    return rows
-
-
-@pytest.fixture(scope="module")
-def list_rst() -> str:
-    return (SEEDS / "list-processor-tasks.rst").read_text()
-
-
-def test_query_parameter_names_match_the_provider(spec: dict[str, Any], list_rst: str) -> None:
-    provider = set(_table_rows(list_rst, "**Table 2** Query parameters"))
-    ours = {n for n, p in params(spec, LIST_PATH).items() if p["in"] == "query"}
-    assert ours == provider
-
-
-@pytest.mark.parametrize(
-    ("table", "schema"),
-    [
-        ("**Table 4** DescribeProcessorTaskResp", "DescribeProcessorTaskResp"),
-        ("**Table 5** ProcessorDataSource", "ProcessorDataSource"),
-        ("**Table 6** TemplateParam", "TemplateParam"),
-        ("**Table 7** OperatorParam", "OperatorParam"),
-        ("**Table 8** WorkPath", "WorkPath"),
-        ("**Table 3** Response body parameters", "ListProcessorTasksResp"),
-    ],
-)
-def test_response_fields_match_the_provider(spec: dict[str, Any], list_rst: str, table: str, schema: str) -> None:
-    provider = set(_table_rows(list_rst, table))
-    ours = set(spec["components"]["schemas"][schema]["properties"])
-    extra = ours - provider
-    assert provider <= ours
-    assert extra <= {"ai_project"}, extra  # resolution 3: the one field only the example shows
-
-
-@pytest.mark.parametrize(
-    ("parameter", "schema"),
-    [("order", "Order"), ("sort_by", "SortBy"), ("source_type", "DataSourceType"), ("task_type", "TemplateId")],
-)
-def test_enum_values_match_the_provider(spec: dict[str, Any], list_rst: str, parameter: str, schema: str) -> None:
-    provider = _bold_values(_table_rows(list_rst, "**Table 2** Query parameters")[parameter])
-    assert spec["components"]["schemas"][schema]["enum"] == [v for v in provider if v not in {"type", "source"}]
-
-
-def test_status_values_match_the_provider(spec: dict[str, Any], list_rst: str) -> None:
-    provider = [int(v) for v in _bold_values(_table_rows(list_rst, "**Table 2** Query parameters")["status"])]
-    assert spec["components"]["schemas"]["TaskStatus"]["enum"] == provider
-
-
-def test_work_path_type_values_match_the_provider(spec: dict[str, Any], list_rst: str) -> None:
-    provider = _bold_values(_table_rows(list_rst, "**Table 8** WorkPath")["type"])
-    assert spec["components"]["schemas"]["WorkPathType"]["enum"] == provider

@@ -21,13 +21,15 @@ DESCRIBE = ("paths", "/v2/{project_id}/processor-tasks/{task_id}", "get")
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return yaml.safe_load(SPEC.read_text())
+    loaded: dict[str, Any] = yaml.safe_load(SPEC.read_text())
+    return loaded
 
 
 def node(spec: dict[str, Any], *keys: str | int) -> Any:
+    found: Any = spec
     for key in keys:
-        spec = spec[key]
-    return spec
+        found = found[key]
+    return found
 
 
 def test_spec_is_valid_openapi_3_1(spec: dict[str, Any]) -> None:
