@@ -7,6 +7,8 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
 PORT        ?= 8080
+# The mock package serves its own copy of the contract, so that it runs without this repository.
+MOCK_SPEC   := mock_server/processor_tasks_mock/processor-tasks.yaml
 
 .DEFAULT_GOAL := all
 .PHONY: all help venv generate check drift style typecheck test test-fast contract contract-live mock bench compat clean
@@ -14,7 +16,7 @@ PORT        ?= 8080
 # The handwritten Python that ruff and mypy --strict hold to the generated code's bar. The
 # generated package is checked on its own (isolated ruff in regenerate.py, mypy below);
 # generator/runtime/ is checked as part of it, where its relative imports resolve.
-HANDWRITTEN := generator/regenerate.py generator/spec_rules.py benchmarks mock_server review tests tools noxfile.py
+HANDWRITTEN := generator/regenerate.py generator/spec_rules.py generator/spec_data.py benchmarks mock_server review tests tools noxfile.py
 # npm, if the machine has it: without it `make test` skips (locally) or fails (CI=true) the
 # docs/lint tests instead of failing to install node_modules.
 NPM         := $(shell command -v npm 2>/dev/null)
@@ -33,11 +35,13 @@ venv: $(STAMP) ## Create .venv with every pinned tool
 
 generate: $(STAMP) ## Validate and lint the spec, then regenerate generated_client/ from it
 	$(PY) generator/regenerate.py --spec $(SPEC) --out generated_client
+	cp $(SPEC) $(MOCK_SPEC)
 
 check: drift style typecheck ## Every gate: committed client up to date, ruff, mypy --strict (CI and pre-commit run these)
 
 drift: $(STAMP) ## Fail when the committed client differs from what the spec generates
 	$(PY) generator/regenerate.py --spec $(SPEC) --out generated_client --check
+	@cmp -s $(SPEC) $(MOCK_SPEC) || { echo "$(MOCK_SPEC) differs from $(SPEC); run \`make\` and commit" >&2; exit 1; }
 
 style: $(STAMP) ## ruff lint + format check of the handwritten code (config: pyproject.toml)
 	$(VENV)/bin/ruff check .
@@ -67,7 +71,7 @@ contract-live: $(STAMP) ## Run the contract suite against the live endpoint in P
 		--junitxml=reports/contract-live-junit.xml
 
 mock: $(STAMP) ## Serve the mock server on 127.0.0.1 (port: PORT=8080)
-	PORT=$(PORT) $(PY) -m mock_server
+	PORT=$(PORT) PYTHONPATH=mock_server $(PY) -m processor_tasks_mock
 
 bench: $(STAMP) ## Run the benchmarks and print the ratio table
 	$(PY) -m benchmarks

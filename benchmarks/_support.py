@@ -126,7 +126,7 @@ def realistic_tasks(count: int, *, workspace: str | None = None) -> list[dict[st
     ``workspace`` puts every task in that workspace, so that a list call with the default
     filter (workspace "0") sees all of them.
     """
-    from mock_server.seed import generate_tasks
+    from processor_tasks_mock.seed import generate_tasks
 
     tasks = generate_tasks(SEED, count)
     if workspace is not None:

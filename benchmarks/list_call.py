@@ -1,6 +1,6 @@
 """(b) One list call (limit=100) through the client vs raw httpx + ``json.loads``, over real HTTP.
 
-Target (issue 12): at most 1.1x. Both sides talk to the same ``python -m mock_server``
+Target (issue 12): at most 1.1x. Both sides talk to the same ``python -m processor_tasks_mock``
 process (default store, 320 tasks) through one keep-alive ``httpx.Client`` each, with the
 same timeout and the same token header, and ask for the very same URL: it is captured from
 the client itself (through an ``httpx.MockTransport``) rather than rebuilt by hand, so
@@ -16,9 +16,9 @@ from processor_tasks_client import DEFAULT_TIMEOUT, AuthenticatedClient
 from processor_tasks_client._decode import decode_model
 from processor_tasks_client.api.processor_tasks import list_processor_tasks
 from processor_tasks_client.models import ListProcessorTasksResp
+from processor_tasks_mock.process import running_mock_server
 
 from benchmarks._support import PROJECT, TOKEN, BenchResult, compare, ratio_verdict
-from mock_server.process import running_mock_server
 
 TARGET = 1.1
 LIMIT = 100

@@ -29,9 +29,9 @@ from pathlib import Path
 
 from processor_tasks_client import AuthenticatedClient
 from processor_tasks_client.api.processor_tasks import list_processor_tasks
+from processor_tasks_mock.process import running_mock_server
 
 from benchmarks._support import PROJECT, TOKEN, BenchResult, realistic_tasks
-from mock_server.process import running_mock_server
 
 TARGET_MB = 10.0
 LIMIT = 100

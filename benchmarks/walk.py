@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 from processor_tasks_client import DEFAULT_TIMEOUT, AuthenticatedClient
 from processor_tasks_client.api.processor_tasks import list_processor_tasks
+from processor_tasks_mock.process import running_mock_server
 
 from benchmarks._support import PROJECT, TOKEN, BenchResult, compare, ratio_verdict
 from benchmarks.pagination_memory import write_fixture
-from mock_server.process import running_mock_server
 
 TARGET = 1.15
 LIMIT = 100

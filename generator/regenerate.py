@@ -23,6 +23,7 @@ import ast
 import difflib
 import hashlib
 import json
+import pprint
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(ROOT))
 
+import spec_data  # noqa: E402
 import spec_rules  # noqa: E402
 
 PACKAGE = "processor_tasks_client"
@@ -160,6 +162,8 @@ def render(spec_path: Path, spec: dict[str, Any], versions: dict[str, str], work
         if "x-pagination" in op
     }
     (templates / "x_pagination.jinja").write_text("{% set operations = " + json.dumps(paging, sort_keys=True) + " %}\n")
+    # Parameter descriptions, enums, ranges and defaults for docstrings, the CLI and the README.
+    (templates / "spec_data.jinja").write_text(spec_data.template(spec))
     # Nor does it keep a parameter's style and explode (it repeats the key of every array),
     # so the query encodings go to the templates the same way.
     styles = {
@@ -188,6 +192,15 @@ def render(spec_path: Path, spec: dict[str, Any], versions: dict[str, str], work
         if target.exists() and source.name not in RUNTIME_REPLACES:
             raise GenerationError(f"generator/runtime/{source.name} would overwrite a generated module")
         target.write_text(_header("runtime", source.name) + source.read_text())
+    # The contract's operations as data, for the command line (runtime/cli.py): its options,
+    # choices and help are built from this, so they cannot drift from the spec.
+    contract = {"operations": spec_data.operations(spec), "pagination": paging}
+    (package / "_contract.py").write_text(
+        _header("generated", spec_label)
+        + '"""The operations and parameters of the contract, as data (generator/spec_data.py)."""\n\n'
+        + "from typing import Any\n\n"
+        + f"CONTRACT: dict[str, Any] = {pprint.pformat(contract, sort_dicts=True, width=1_000_000)}\n"
+    )
     ruff = [sys.executable, "-m", "ruff"]
     for step in (
         [*ruff, "check", *RUFF_ARGS, "--select", "F401,I", "--fix-only", "--quiet", str(out)],
@@ -206,12 +219,16 @@ def render(spec_path: Path, spec: dict[str, Any], versions: dict[str, str], work
             "runtime": _tree_digest(RUNTIME),
             "regenerate.py": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
             "spec_rules.py": hashlib.sha256((HERE / "spec_rules.py").read_bytes()).hexdigest(),
+            "spec_data.py": hashlib.sha256((HERE / "spec_data.py").read_bytes()).hexdigest(),
         },
         "api_version": spec["info"]["version"],
         "operations": sorted(op["operationId"] for _, _, op in spec_rules.operations(spec)),
         "schemas": len(spec.get("components", {}).get("schemas", {})),
     }
-    (out / "GENERATED.json").write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n")
+    manifest = json.dumps(stamp, indent=2, sort_keys=True) + "\n"
+    (out / "GENERATED.json").write_text(manifest)
+    # The same manifest inside the package, so a wheel or a copied package folder carries it.
+    (package / "GENERATED.json").write_text(manifest)
     return out
 
 

@@ -9,8 +9,7 @@ import pytest
 from processor_tasks_client import AkSkAuth, AuthenticatedClient, ProcessorTasks, RetryPolicy, errors
 from processor_tasks_client.api.processor_tasks import describe_processor_task, list_processor_tasks
 from processor_tasks_client.models import Order, SortBy, TaskStatus, TemplateId
-
-from mock_server.process import running_mock_server
+from processor_tasks_mock.process import running_mock_server
 
 PROJECT = "mock-project"
 

@@ -89,7 +89,7 @@ def _guard_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _mock_app() -> ASGIApp:
     # Imported lazily: collecting the suite must not fail just because the mock is being rebuilt.
-    from mock_server.app import create_app
+    from processor_tasks_mock.app import create_app
 
     app: ASGIApp = create_app()
     return app

@@ -19,12 +19,12 @@ import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
+from processor_tasks_mock.app import MockServer, create_app
+from processor_tasks_mock.seed import generate_tasks
+from processor_tasks_mock.settings import Settings
+from processor_tasks_mock.spec import Spec, load_spec
+from processor_tasks_mock.store import TaskStore
 
-from mock_server.app import MockServer, create_app
-from mock_server.seed import generate_tasks
-from mock_server.settings import Settings
-from mock_server.spec import Spec, load_spec
-from mock_server.store import TaskStore
 from tests.contract.support import MOCK_AK, MOCK_PROJECT, MOCK_SK, MOCK_TOKEN, SPEC_PATH
 
 LIST_PATH = "/v2/{project_id}/processor-tasks"

@@ -7,11 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from processor_tasks_mock.app import create_app
+from processor_tasks_mock.seed import generate_tasks
+from processor_tasks_mock.settings import Settings
 from starlette.applications import Starlette
-
-from mock_server.app import create_app
-from mock_server.seed import generate_tasks
-from mock_server.settings import Settings
 
 
 @pytest.fixture(scope="session")

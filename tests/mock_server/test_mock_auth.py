@@ -13,8 +13,7 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 from mock_helpers import LIST, TOKEN
-
-from mock_server import signing
+from processor_tasks_mock import signing
 
 QueryParams = list[tuple[str, Any]]
 

@@ -10,12 +10,11 @@ from typing import Any
 import httpx
 import pytest
 from jsonschema.exceptions import best_match
-
-from mock_server.app import create_app
-from mock_server.fixtures import FixtureError
-from mock_server.seed import generate_tasks
-from mock_server.settings import DEFAULT_SPEC_PATH, Settings
-from mock_server.spec import load_spec
+from processor_tasks_mock.app import create_app
+from processor_tasks_mock.fixtures import FixtureError
+from processor_tasks_mock.seed import generate_tasks
+from processor_tasks_mock.settings import DEFAULT_SPEC_PATH, Settings
+from processor_tasks_mock.spec import load_spec
 
 Task = dict[str, Any]
 

@@ -8,10 +8,9 @@ from collections import Counter
 import httpx
 import pytest
 from mock_helpers import LIST, TOKEN
-
-from mock_server.app import create_app
-from mock_server.faults import DroppedConnection
-from mock_server.settings import FaultSettings, Settings
+from processor_tasks_mock.app import create_app
+from processor_tasks_mock.faults import DroppedConnection
+from processor_tasks_mock.settings import FaultSettings, Settings
 
 
 def client_for(faults: FaultSettings) -> httpx.AsyncClient:

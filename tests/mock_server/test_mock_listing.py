@@ -84,8 +84,8 @@ def _filter_cases(seeded: list[Task]) -> list[dict[str, Any]]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "filters" in metafunc.fixturenames:
-        from mock_server.seed import generate_tasks
-        from mock_server.settings import Settings
+        from processor_tasks_mock.seed import generate_tasks
+        from processor_tasks_mock.settings import Settings
 
         s = Settings()
         cases = _filter_cases(generate_tasks(s.seed, s.task_count))

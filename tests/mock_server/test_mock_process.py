@@ -1,4 +1,4 @@
-"""``python -m mock_server`` as a separate process, over real HTTP."""
+"""``python -m processor_tasks_mock`` as a separate process, over real HTTP."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 from mock_helpers import LIST, TOKEN
-
-from mock_server.process import running_mock_server
+from processor_tasks_mock.process import running_mock_server
 
 
 def test_lists_pages_and_describes_over_http(mock_server_url: str) -> None:

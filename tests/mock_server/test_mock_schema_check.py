@@ -7,10 +7,9 @@ import random
 from typing import Any
 
 import pytest
-
-from mock_server.schema_check import UnsupportedSchema, compile_check
-from mock_server.settings import DEFAULT_SPEC_PATH
-from mock_server.spec import Spec, load_spec
+from processor_tasks_mock.schema_check import UnsupportedSchema, compile_check
+from processor_tasks_mock.settings import DEFAULT_SPEC_PATH
+from processor_tasks_mock.spec import Spec, load_spec
 
 Task = dict[str, Any]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from mock_server.settings import FaultSettings, Settings, SettingsError
+from processor_tasks_mock.settings import FaultSettings, Settings, SettingsError
 
 
 def test_defaults() -> None:

@@ -7,9 +7,8 @@ import random
 from typing import Any
 
 from mock_oracle import expected_ids
-
-from mock_server import store as store_module
-from mock_server.store import ListQuery, TaskStore, matches
+from processor_tasks_mock import store as store_module
+from processor_tasks_mock.store import ListQuery, TaskStore, matches
 
 Task = dict[str, Any]
 PROJECT = "p"

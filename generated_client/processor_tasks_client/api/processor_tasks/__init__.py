@@ -76,7 +76,64 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
     ) -> ListProcessorTasksResp:
-        """List processing tasks. See :func:`list_processor_tasks.sync`."""
+        """List processing tasks. See :func:`list_processor_tasks.sync`.
+
+        Args:
+            limit (int | Unset): Page size, the most tasks one answer carries. From 1 to 100.
+                Default: `10`.
+            offset (int | Unset): Index of the page to return, counting from 0. It is a page number,
+                not an item offset: with `limit=10`, `offset=2` returns the 21st to 30th matches. At
+                least 0. Default: `0`.
+            order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+                Default: `desc`.
+            sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
+            query_current (bool | Unset): When true, only tasks that are the latest of their type
+                for their dataset version (`is_current` true) are returned; when false, all tasks are.
+                Default: `false`.
+            return_result (bool | Unset): When false, the `result` field is left out of every task.
+                Default: `true`.
+            source (str | Unset): Keep tasks that read from this data source: a task matches when
+                its `data_source` or any of its `inputs` has this `source`. Given together with
+                `source_type`, both must match the same entry. What the value means follows
+                `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+                TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+            source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+                `DATASET`, `CUSTOM`.
+            status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+                returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+                (STOPPED).
+            task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
+            task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+                of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+                `sys_data_validation`, `sys_data_selection`.
+            version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
+        """
         return list_processor_tasks.sync(
             project_id=self.project_id,
             client=self.client,
@@ -112,7 +169,64 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
     ) -> ListProcessorTasksResp:
-        """List processing tasks (async). See :func:`list_processor_tasks.asyncio`."""
+        """List processing tasks (async). See :func:`list_processor_tasks.asyncio`.
+
+        Args:
+            limit (int | Unset): Page size, the most tasks one answer carries. From 1 to 100.
+                Default: `10`.
+            offset (int | Unset): Index of the page to return, counting from 0. It is a page number,
+                not an item offset: with `limit=10`, `offset=2` returns the 21st to 30th matches. At
+                least 0. Default: `0`.
+            order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+                Default: `desc`.
+            sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
+            query_current (bool | Unset): When true, only tasks that are the latest of their type
+                for their dataset version (`is_current` true) are returned; when false, all tasks are.
+                Default: `false`.
+            return_result (bool | Unset): When false, the `result` field is left out of every task.
+                Default: `true`.
+            source (str | Unset): Keep tasks that read from this data source: a task matches when
+                its `data_source` or any of its `inputs` has this `source`. Given together with
+                `source_type`, both must match the same entry. What the value means follows
+                `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+                TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+            source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+                `DATASET`, `CUSTOM`.
+            status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+                returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+                (STOPPED).
+            task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
+            task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+                of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+                `sys_data_validation`, `sys_data_selection`.
+            version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
+        """
         return await list_processor_tasks.asyncio(
             project_id=self.project_id,
             client=self.client,
@@ -148,7 +262,62 @@ class ProcessorTasks:
         workspace_id: str | Unset = "0",
         strict: bool = False,
     ) -> Iterator[DescribeProcessorTaskResp]:
-        """Every match across all pages, fetched lazily. See :func:`list_processor_tasks.iter_items`."""
+        """Every match across all pages, fetched lazily. See :func:`list_processor_tasks.iter_items`.
+
+        Args:
+            limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+            order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+                Default: `desc`.
+            sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
+            query_current (bool | Unset): When true, only tasks that are the latest of their type
+                for their dataset version (`is_current` true) are returned; when false, all tasks are.
+                Default: `false`.
+            return_result (bool | Unset): When false, the `result` field is left out of every task.
+                Default: `true`.
+            source (str | Unset): Keep tasks that read from this data source: a task matches when
+                its `data_source` or any of its `inputs` has this `source`. Given together with
+                `source_type`, both must match the same entry. What the value means follows
+                `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+                TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+            source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+                `DATASET`, `CUSTOM`.
+            status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+                returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+                (STOPPED).
+            task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
+            task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+                of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+                `sys_data_validation`, `sys_data_selection`.
+            version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
+            strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+                cannot be sure it saw every item. Default: `False`.
+        """
         return list_processor_tasks.iter_items(
             project_id=self.project_id,
             client=self.client,
@@ -184,7 +353,62 @@ class ProcessorTasks:
         workspace_id: str | Unset = "0",
         strict: bool = False,
     ) -> Iterator[ListProcessorTasksResp]:
-        """Every page of matches, fetched lazily. See :func:`list_processor_tasks.iter_pages`."""
+        """Every page of matches, fetched lazily. See :func:`list_processor_tasks.iter_pages`.
+
+        Args:
+            limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+            order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+                Default: `desc`.
+            sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
+            query_current (bool | Unset): When true, only tasks that are the latest of their type
+                for their dataset version (`is_current` true) are returned; when false, all tasks are.
+                Default: `false`.
+            return_result (bool | Unset): When false, the `result` field is left out of every task.
+                Default: `true`.
+            source (str | Unset): Keep tasks that read from this data source: a task matches when
+                its `data_source` or any of its `inputs` has this `source`. Given together with
+                `source_type`, both must match the same entry. What the value means follows
+                `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+                TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+            source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+                `DATASET`, `CUSTOM`.
+            status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+                returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+                (STOPPED).
+            task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
+            task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+                of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+                `sys_data_validation`, `sys_data_selection`.
+            version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
+            strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+                cannot be sure it saw every item. Default: `False`.
+        """
         return list_processor_tasks.iter_pages(
             project_id=self.project_id,
             client=self.client,
@@ -220,7 +444,62 @@ class ProcessorTasks:
         workspace_id: str | Unset = "0",
         strict: bool = False,
     ) -> AsyncIterator[DescribeProcessorTaskResp]:
-        """Async: every match across all pages. See :func:`list_processor_tasks.aiter_items`."""
+        """Async: every match across all pages. See :func:`list_processor_tasks.aiter_items`.
+
+        Args:
+            limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+            order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+                Default: `desc`.
+            sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
+            query_current (bool | Unset): When true, only tasks that are the latest of their type
+                for their dataset version (`is_current` true) are returned; when false, all tasks are.
+                Default: `false`.
+            return_result (bool | Unset): When false, the `result` field is left out of every task.
+                Default: `true`.
+            source (str | Unset): Keep tasks that read from this data source: a task matches when
+                its `data_source` or any of its `inputs` has this `source`. Given together with
+                `source_type`, both must match the same entry. What the value means follows
+                `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+                TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+            source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+                `DATASET`, `CUSTOM`.
+            status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+                returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+                (STOPPED).
+            task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
+            task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+                of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+                `sys_data_validation`, `sys_data_selection`.
+            version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
+            strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+                cannot be sure it saw every item. Default: `False`.
+        """
         return list_processor_tasks.aiter_items(
             project_id=self.project_id,
             client=self.client,
@@ -256,7 +535,62 @@ class ProcessorTasks:
         workspace_id: str | Unset = "0",
         strict: bool = False,
     ) -> AsyncIterator[ListProcessorTasksResp]:
-        """Async: every page of matches. See :func:`list_processor_tasks.aiter_pages`."""
+        """Async: every page of matches. See :func:`list_processor_tasks.aiter_pages`.
+
+        Args:
+            limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+            order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+                Default: `desc`.
+            sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+                same direction; tasks without a value (missing or `null`) sort first in ascending order
+                (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+                upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+                accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+                `create_time`.
+            query_current (bool | Unset): When true, only tasks that are the latest of their type
+                for their dataset version (`is_current` true) are returned; when false, all tasks are.
+                Default: `false`.
+            return_result (bool | Unset): When false, the `result` field is left out of every task.
+                Default: `true`.
+            source (str | Unset): Keep tasks that read from this data source: a task matches when
+                its `data_source` or any of its `inputs` has this `source`. Given together with
+                `source_type`, both must match the same entry. What the value means follows
+                `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+                TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+                resource tenant calls. The comparison is exact: case counts and OBS paths are not
+                normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+            source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+                `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+                listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+                `DATASET`, `CUSTOM`.
+            status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+                returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+                (STOPPED).
+            task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+                a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+                wildcard characters, under Unicode canonical caseless matching: both texts are
+                normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+                precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+                value matches every task that has a name.
+            task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+                of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+                `sys_data_validation`, `sys_data_selection`.
+            version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+                dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+                once encoded), as the provider's example request sends it (resolution 8). A version ID
+                that itself contains a comma cannot be sent; clients refuse it before sending. The value
+                is split at every comma and each piece compared exactly; an empty value is the empty
+                list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+                contract 1.0.0) is a 400.
+            workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+                Projects that never created a workspace use `0`, which is also what an omitted value
+                means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+                is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+                empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+                workspace. Default: `0`.
+            strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+                cannot be sure it saw every item. Default: `False`.
+        """
         return list_processor_tasks.aiter_pages(
             project_id=self.project_id,
             client=self.client,
@@ -279,7 +613,14 @@ class ProcessorTasks:
         self,
         task_id: str,
     ) -> DescribeProcessorTaskResp:
-        """Describe one processing task. See :func:`describe_processor_task.sync`."""
+        """Describe one processing task. See :func:`describe_processor_task.sync`.
+
+        Args:
+            task_id (str): ID of the processing task. On the provider, the literal path
+                `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
+                ID of `items` cannot be described through this operation; no real task has that ID. At
+                least 1 character. Required.
+        """
         return describe_processor_task.sync(
             project_id=self.project_id,
             task_id=task_id,
@@ -290,7 +631,14 @@ class ProcessorTasks:
         self,
         task_id: str,
     ) -> DescribeProcessorTaskResp:
-        """Describe one processing task (async). See :func:`describe_processor_task.asyncio`."""
+        """Describe one processing task (async). See :func:`describe_processor_task.asyncio`.
+
+        Args:
+            task_id (str): ID of the processing task. On the provider, the literal path
+                `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
+                ID of `items` cannot be described through this operation; no real task has that ID. At
+                least 1 character. Required.
+        """
         return await describe_processor_task.asyncio(
             project_id=self.project_id,
             task_id=task_id,

@@ -86,8 +86,12 @@ def sync_detailed(
     unavailable (resolution 5).
 
     Args:
-        project_id (str):
-        task_id (str):
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        task_id (str): ID of the processing task. On the provider, the literal path
+            `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
+            ID of `items` cannot be described through this operation; no real task has that ID. At
+            least 1 character. Required.
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
@@ -127,8 +131,12 @@ def sync(
     unavailable (resolution 5).
 
     Args:
-        project_id (str):
-        task_id (str):
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        task_id (str): ID of the processing task. On the provider, the literal path
+            `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
+            ID of `items` cannot be described through this operation; no real task has that ID. At
+            least 1 character. Required.
 
     Raises:
         errors.APIStatusError: The server answered with an error status; the subclass names which
@@ -170,8 +178,12 @@ async def asyncio_detailed(
     unavailable (resolution 5).
 
     Args:
-        project_id (str):
-        task_id (str):
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        task_id (str): ID of the processing task. On the provider, the literal path
+            `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
+            ID of `items` cannot be described through this operation; no real task has that ID. At
+            least 1 character. Required.
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
@@ -211,8 +223,12 @@ async def asyncio(
     unavailable (resolution 5).
 
     Args:
-        project_id (str):
-        task_id (str):
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        task_id (str): ID of the processing task. On the provider, the literal path
+            `processor-tasks/items` is a sibling endpoint (the list of algorithm types), so a task
+            ID of `items` cannot be described through this operation; no real task has that ID. At
+            least 1 character. Required.
 
     Raises:
         errors.APIStatusError: The server answered with an error status; the subclass names which

@@ -167,32 +167,62 @@ def sync_detailed(
     - Parameters this operation does not declare are ignored.
 
     Args:
-        project_id (str):
-        limit (int | Unset):  Default: 10.
-        offset (int | Unset):  Default: 0.
-        order (Order | Unset): Sort direction: `asc` ascending, `desc` descending. Default:
-            Order.DESC.
-        sort_by (SortBy | Unset): Sort key: `create_time` creation time, `name` task name,
-            `duration_seconds`
-            running time.
-             Default: SortBy.CREATE_TIME.
-        query_current (bool | Unset):  Default: False.
-        return_result (bool | Unset):  Default: True.
-        source (str | Unset):
-        source_type (DataSourceType | Unset): Where a task's data comes from: `OBS` an OBS path,
-            `TASK` the output of another
-            processing task, `DATASET` a dataset, `CUSTOM` data supplied by a resource tenant.
-        status (TaskStatus | Unset): Lifecycle state of a task: 0 initialized, 1 running, 2
-            completed, 3 failed,
-            4 stopped.
-        task_name (str | Unset):
-        task_type (TemplateId | Unset): Template a task runs, which is also its task type:
-            `sys_data_analyse` feature
-            analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` filtering
-            (older revisions of the list page called it "selection"; resolution 4).
-        version_id (list[str] | Unset):
-        workspace_id (str | Unset):  Default: '0'.
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int | Unset): Page size, the most tasks one answer carries. From 1 to 100.
+            Default: `10`.
+        offset (int | Unset): Index of the page to return, counting from 0. It is a page number,
+            not an item offset: with `limit=10`, `offset=2` returns the 21st to 30th matches. At
+            least 0. Default: `0`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value (missing or `null`) sort first in ascending order
+            (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+            upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+            accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+            `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls. The comparison is exact: case counts and OBS paths are not
+            normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+            listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+            wildcard characters, under Unicode canonical caseless matching: both texts are
+            normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+            precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+            value matches every task that has a name.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+            once encoded), as the provider's example request sends it (resolution 8). A version ID
+            that itself contains a comma cannot be sent; clients refuse it before sending. The value
+            is split at every comma and each piece compared exactly; an empty value is the empty
+            list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+            contract 1.0.0) is a 400.
+        workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+            Projects that never created a workspace use `0`, which is also what an omitted value
+            means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+            is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+            empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+            workspace. Default: `0`.
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
@@ -269,32 +299,62 @@ def sync(
     - Parameters this operation does not declare are ignored.
 
     Args:
-        project_id (str):
-        limit (int | Unset):  Default: 10.
-        offset (int | Unset):  Default: 0.
-        order (Order | Unset): Sort direction: `asc` ascending, `desc` descending. Default:
-            Order.DESC.
-        sort_by (SortBy | Unset): Sort key: `create_time` creation time, `name` task name,
-            `duration_seconds`
-            running time.
-             Default: SortBy.CREATE_TIME.
-        query_current (bool | Unset):  Default: False.
-        return_result (bool | Unset):  Default: True.
-        source (str | Unset):
-        source_type (DataSourceType | Unset): Where a task's data comes from: `OBS` an OBS path,
-            `TASK` the output of another
-            processing task, `DATASET` a dataset, `CUSTOM` data supplied by a resource tenant.
-        status (TaskStatus | Unset): Lifecycle state of a task: 0 initialized, 1 running, 2
-            completed, 3 failed,
-            4 stopped.
-        task_name (str | Unset):
-        task_type (TemplateId | Unset): Template a task runs, which is also its task type:
-            `sys_data_analyse` feature
-            analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` filtering
-            (older revisions of the list page called it "selection"; resolution 4).
-        version_id (list[str] | Unset):
-        workspace_id (str | Unset):  Default: '0'.
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int | Unset): Page size, the most tasks one answer carries. From 1 to 100.
+            Default: `10`.
+        offset (int | Unset): Index of the page to return, counting from 0. It is a page number,
+            not an item offset: with `limit=10`, `offset=2` returns the 21st to 30th matches. At
+            least 0. Default: `0`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value (missing or `null`) sort first in ascending order
+            (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+            upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+            accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+            `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls. The comparison is exact: case counts and OBS paths are not
+            normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+            listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+            wildcard characters, under Unicode canonical caseless matching: both texts are
+            normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+            precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+            value matches every task that has a name.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+            once encoded), as the provider's example request sends it (resolution 8). A version ID
+            that itself contains a comma cannot be sent; clients refuse it before sending. The value
+            is split at every comma and each piece compared exactly; an empty value is the empty
+            list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+            contract 1.0.0) is a 400.
+        workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+            Projects that never created a workspace use `0`, which is also what an omitted value
+            means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+            is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+            empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+            workspace. Default: `0`.
 
     Raises:
         errors.APIStatusError: The server answered with an error status; the subclass names which
@@ -373,32 +433,62 @@ async def asyncio_detailed(
     - Parameters this operation does not declare are ignored.
 
     Args:
-        project_id (str):
-        limit (int | Unset):  Default: 10.
-        offset (int | Unset):  Default: 0.
-        order (Order | Unset): Sort direction: `asc` ascending, `desc` descending. Default:
-            Order.DESC.
-        sort_by (SortBy | Unset): Sort key: `create_time` creation time, `name` task name,
-            `duration_seconds`
-            running time.
-             Default: SortBy.CREATE_TIME.
-        query_current (bool | Unset):  Default: False.
-        return_result (bool | Unset):  Default: True.
-        source (str | Unset):
-        source_type (DataSourceType | Unset): Where a task's data comes from: `OBS` an OBS path,
-            `TASK` the output of another
-            processing task, `DATASET` a dataset, `CUSTOM` data supplied by a resource tenant.
-        status (TaskStatus | Unset): Lifecycle state of a task: 0 initialized, 1 running, 2
-            completed, 3 failed,
-            4 stopped.
-        task_name (str | Unset):
-        task_type (TemplateId | Unset): Template a task runs, which is also its task type:
-            `sys_data_analyse` feature
-            analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` filtering
-            (older revisions of the list page called it "selection"; resolution 4).
-        version_id (list[str] | Unset):
-        workspace_id (str | Unset):  Default: '0'.
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int | Unset): Page size, the most tasks one answer carries. From 1 to 100.
+            Default: `10`.
+        offset (int | Unset): Index of the page to return, counting from 0. It is a page number,
+            not an item offset: with `limit=10`, `offset=2` returns the 21st to 30th matches. At
+            least 0. Default: `0`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value (missing or `null`) sort first in ascending order
+            (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+            upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+            accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+            `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls. The comparison is exact: case counts and OBS paths are not
+            normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+            listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+            wildcard characters, under Unicode canonical caseless matching: both texts are
+            normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+            precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+            value matches every task that has a name.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+            once encoded), as the provider's example request sends it (resolution 8). A version ID
+            that itself contains a comma cannot be sent; clients refuse it before sending. The value
+            is split at every comma and each piece compared exactly; an empty value is the empty
+            list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+            contract 1.0.0) is a 400.
+        workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+            Projects that never created a workspace use `0`, which is also what an omitted value
+            means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+            is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+            empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+            workspace. Default: `0`.
 
     Raises:
         errors.ResponseDecodeError: A success answer whose body does not follow the contract.
@@ -475,32 +565,62 @@ async def asyncio(
     - Parameters this operation does not declare are ignored.
 
     Args:
-        project_id (str):
-        limit (int | Unset):  Default: 10.
-        offset (int | Unset):  Default: 0.
-        order (Order | Unset): Sort direction: `asc` ascending, `desc` descending. Default:
-            Order.DESC.
-        sort_by (SortBy | Unset): Sort key: `create_time` creation time, `name` task name,
-            `duration_seconds`
-            running time.
-             Default: SortBy.CREATE_TIME.
-        query_current (bool | Unset):  Default: False.
-        return_result (bool | Unset):  Default: True.
-        source (str | Unset):
-        source_type (DataSourceType | Unset): Where a task's data comes from: `OBS` an OBS path,
-            `TASK` the output of another
-            processing task, `DATASET` a dataset, `CUSTOM` data supplied by a resource tenant.
-        status (TaskStatus | Unset): Lifecycle state of a task: 0 initialized, 1 running, 2
-            completed, 3 failed,
-            4 stopped.
-        task_name (str | Unset):
-        task_type (TemplateId | Unset): Template a task runs, which is also its task type:
-            `sys_data_analyse` feature
-            analysis, `sys_data_cleaning` cleansing, `sys_data_augmentation` augmentation,
-            `sys_data_validation` validation, `sys_data_selection` filtering
-            (older revisions of the list page called it "selection"; resolution 4).
-        version_id (list[str] | Unset):
-        workspace_id (str | Unset):  Default: '0'.
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int | Unset): Page size, the most tasks one answer carries. From 1 to 100.
+            Default: `10`.
+        offset (int | Unset): Index of the page to return, counting from 0. It is a page number,
+            not an item offset: with `limit=10`, `offset=2` returns the 21st to 30th matches. At
+            least 0. Default: `0`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value (missing or `null`) sort first in ascending order
+            (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+            upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+            accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+            `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls. The comparison is exact: case counts and OBS paths are not
+            normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+            listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+            wildcard characters, under Unicode canonical caseless matching: both texts are
+            normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+            precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+            value matches every task that has a name.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+            once encoded), as the provider's example request sends it (resolution 8). A version ID
+            that itself contains a comma cannot be sent; clients refuse it before sending. The value
+            is split at every comma and each piece compared exactly; an empty value is the empty
+            list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+            contract 1.0.0) is a 400.
+        workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+            Projects that never created a workspace use `0`, which is also what an omitted value
+            means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+            is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+            empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+            workspace. Default: `0`.
 
     Raises:
         errors.APIStatusError: The server answered with an error status; the subclass names which
@@ -566,6 +686,62 @@ def iter_pages(
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
     that ignores `offset` ends the walk with errors.PagingError.
+
+    Args:
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value (missing or `null`) sort first in ascending order
+            (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+            upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+            accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+            `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls. The comparison is exact: case counts and OBS paths are not
+            normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+            listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+            wildcard characters, under Unicode canonical caseless matching: both texts are
+            normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+            precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+            value matches every task that has a name.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+            once encoded), as the provider's example request sends it (resolution 8). A version ID
+            that itself contains a comma cannot be sent; clients refuse it before sending. The value
+            is split at every comma and each piece compared exactly; an empty value is the empty
+            list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+            contract 1.0.0) is a 400.
+        workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+            Projects that never created a workspace use `0`, which is also what an omitted value
+            means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+            is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+            empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+            workspace. Default: `0`.
+        strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+            cannot be sure it saw every item. Default: `False`.
     """
 
     def fetch(page: int) -> ListProcessorTasksResp:
@@ -628,6 +804,62 @@ def iter_items(
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
     that ignores `offset` ends the walk with errors.PagingError.
+
+    Args:
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value (missing or `null`) sort first in ascending order
+            (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+            upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+            accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+            `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls. The comparison is exact: case counts and OBS paths are not
+            normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+            listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+            wildcard characters, under Unicode canonical caseless matching: both texts are
+            normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+            precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+            value matches every task that has a name.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+            once encoded), as the provider's example request sends it (resolution 8). A version ID
+            that itself contains a comma cannot be sent; clients refuse it before sending. The value
+            is split at every comma and each piece compared exactly; an empty value is the empty
+            list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+            contract 1.0.0) is a 400.
+        workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+            Projects that never created a workspace use `0`, which is also what an omitted value
+            means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+            is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+            empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+            workspace. Default: `0`.
+        strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+            cannot be sure it saw every item. Default: `False`.
     """
 
     for page in iter_pages(
@@ -680,6 +912,62 @@ async def aiter_pages(
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
     that ignores `offset` ends the walk with errors.PagingError.
+
+    Args:
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value (missing or `null`) sort first in ascending order
+            (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+            upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+            accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+            `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls. The comparison is exact: case counts and OBS paths are not
+            normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+            listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+            wildcard characters, under Unicode canonical caseless matching: both texts are
+            normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+            precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+            value matches every task that has a name.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+            once encoded), as the provider's example request sends it (resolution 8). A version ID
+            that itself contains a comma cannot be sent; clients refuse it before sending. The value
+            is split at every comma and each piece compared exactly; an empty value is the empty
+            list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+            contract 1.0.0) is a 400.
+        workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+            Projects that never created a workspace use `0`, which is also what an omitted value
+            means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+            is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+            empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+            workspace. Default: `0`.
+        strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+            cannot be sure it saw every item. Default: `False`.
     """
 
     async def fetch(page: int) -> ListProcessorTasksResp:
@@ -743,6 +1031,62 @@ async def aiter_items(
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
     that ignores `offset` ends the walk with errors.PagingError.
+
+    Args:
+        project_id (str): ID of the project that owns the tasks (see the provider's guide to
+            finding a project ID). At least 1 character. Required.
+        limit (int): Page size, the most tasks one answer carries. From 1 to 100. Default: `10`.
+        order (Order | Unset): Direction of the sort given by `sort_by`. One of: `asc`, `desc`.
+            Default: `desc`.
+        sort_by (SortBy | Unset): Task attribute to sort by. Ties are broken by `task_id` in the
+            same direction; tasks without a value (missing or `null`) sort first in ascending order
+            (last in descending). `name` sorts by Unicode code point, not by a locale's collation:
+            upper-case ASCII letters come before lower-case ones (`Zeta` before `alpha`), and
+            accented letters after both. One of: `create_time`, `name`, `duration_seconds`. Default:
+            `create_time`.
+        query_current (bool | Unset): When true, only tasks that are the latest of their type
+            for their dataset version (`is_current` true) are returned; when false, all tasks are.
+            Default: `false`.
+        return_result (bool | Unset): When false, the `result` field is left out of every task.
+            Default: `true`.
+        source (str | Unset): Keep tasks that read from this data source: a task matches when
+            its `data_source` or any of its `inputs` has this `source`. Given together with
+            `source_type`, both must match the same entry. What the value means follows
+            `source_type` (the provider's text says "type"): an OBS path for OBS, a task ID for
+            TASK, a dataset ID for DATASET, and for CUSTOM the project ID of the real user when a
+            resource tenant calls. The comparison is exact: case counts and OBS paths are not
+            normalised, so `/bucket/raw/` and `/bucket/raw` are different sources.
+        source_type (DataSourceType | Unset): Keep tasks with a data source of this type (in
+            `data_source` or any of `inputs`). Omitted: every type. The value must be one of the
+            listed types, spelled exactly (upper case); `obs` is a 400. One of: `OBS`, `TASK`,
+            `DATASET`, `CUSTOM`.
+        status (TaskStatus | Unset): Keep tasks in this state. Omitted, tasks in every state are
+            returned. One of: `0` (INITIALIZED), `1` (RUNNING), `2` (COMPLETED), `3` (FAILED), `4`
+            (STOPPED).
+        task_name (str | Unset): Keep tasks whose name contains this text. The provider calls it
+            a "fuzzy search keyword"; this contract reads that as a literal substring match, with no
+            wildcard characters, under Unicode canonical caseless matching: both texts are
+            normalised to NFD, case-folded and normalised to NFD again, so case does not count and a
+            precomposed `é` (U+00E9) matches a decomposed one (`e` U+0065 with U+0301). An empty
+            value matches every task that has a name.
+        task_type (TemplateId | Unset): Keep tasks built from this template (the task type). One
+            of: `sys_data_analyse`, `sys_data_cleaning`, `sys_data_augmentation`,
+            `sys_data_validation`, `sys_data_selection`.
+        version_id (list[str] | Unset): Keep tasks whose own `version_id` is any of these
+            dataset versions. The list travels as one comma-joined value, `version_id=a,b` (`%2C`
+            once encoded), as the provider's example request sends it (resolution 8). A version ID
+            that itself contains a comma cannot be sent; clients refuse it before sending. The value
+            is split at every comma and each piece compared exactly; an empty value is the empty
+            list and matches no task. Repeating the key (`version_id=a&version_id=b`, the form of
+            contract 1.0.0) is a 400.
+        workspace_id (str | Unset): Workspace to look in; a list call sees one workspace only.
+            Projects that never created a workspace use `0`, which is also what an omitted value
+            means. A task whose `workspace_id` is missing or `null` is in workspace `0`. The value
+            is compared exactly; a workspace with no tasks (`workspace_id=` among them) answers an
+            empty page, never a 404. DescribeProcessorTask, by contrast, finds a task whatever its
+            workspace. Default: `0`.
+        strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
+            cannot be sure it saw every item. Default: `False`.
     """
 
     async for page in aiter_pages(

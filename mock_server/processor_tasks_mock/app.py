@@ -14,7 +14,7 @@ For the two operations the checks run in this order, and the first failure answe
 6. the task lookup of DescribeProcessorTask (404 ModelArts.4700).
 
 Every answer carries a fresh ``X-Request-Id`` header (the spec makes it optional; the mock
-always sends it). Error codes are the ones mock_server.errors lists.
+always sends it). Error codes are the ones processor_tasks_mock.errors lists.
 """
 
 from __future__ import annotations
@@ -32,15 +32,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from mock_server import errors
-from mock_server.auth import Authenticator, AuthError, WireRequest
-from mock_server.faults import DroppedConnection, Fault, FaultInjector
-from mock_server.fixtures import load_fixture
-from mock_server.seed import generate_tasks
-from mock_server.settings import Settings
-from mock_server.spec import Spec, SpecError, load_spec
-from mock_server.store import ListQuery, TaskStore
-from mock_server.validation import OperationParameters, ParameterError, operation_parameters
+from processor_tasks_mock import errors
+from processor_tasks_mock.auth import Authenticator, AuthError, WireRequest
+from processor_tasks_mock.faults import DroppedConnection, Fault, FaultInjector
+from processor_tasks_mock.fixtures import load_fixture
+from processor_tasks_mock.seed import generate_tasks
+from processor_tasks_mock.settings import Settings
+from processor_tasks_mock.spec import Spec, SpecError, load_spec
+from processor_tasks_mock.store import ListQuery, TaskStore
+from processor_tasks_mock.validation import OperationParameters, ParameterError, operation_parameters
 
 LIST_OPERATION = "ListProcessorTasks"
 DESCRIBE_OPERATION = "DescribeProcessorTask"
@@ -228,7 +228,7 @@ class MockServer(Starlette):
 
 
 async def _drop_connection(receive: Receive) -> None:
-    """Close the client's connection without answering (see mock_server.faults)."""
+    """Close the client's connection without answering (see processor_tasks_mock.faults)."""
     # uvicorn's receive is a bound method of its request cycle, which holds the transport.
     transport = getattr(getattr(receive, "__self__", None), "transport", None)
     close = getattr(transport, "close", None)

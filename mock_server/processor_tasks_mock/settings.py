@@ -3,10 +3,10 @@
 Environment variables (all optional; the default is in brackets):
 
 Serving
-    ``PORT`` [8080]            port ``python -m mock_server`` listens on.
+    ``PORT`` [8080]            port ``python -m processor_tasks_mock`` listens on.
     ``MOCK_HOST`` [127.0.0.1]  interface to bind.
     ``MOCK_LOG_LEVEL`` [info]  uvicorn log level.
-    ``MOCK_SPEC`` [openapi/processor-tasks.yaml next to this package]  contract to load.
+    ``MOCK_SPEC`` [the copy bundled in this package]  contract to load.
 
 Credentials
     ``MOCK_TOKENS`` [``mock-token=mock-project,other-token=other-project``]
@@ -47,7 +47,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "processor-tasks.yaml"
+# The contract travels inside the package (`make` copies openapi/processor-tasks.yaml here and
+# `make check` fails when the copies differ), so an installed mock needs no repository.
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "processor-tasks.yaml"
 DEFAULT_TOKENS: dict[str, str] = {"mock-token": "mock-project", "other-token": "other-project"}
 DEFAULT_AKSK: dict[str, tuple[str, str]] = {"MOCKAK": ("MOCKSK", "mock-project")}
 

@@ -8,7 +8,7 @@ header must carry a valid AK/SK signature:
 * ``host`` and ``x-sdk-date`` are signed, and so is ``x-security-token`` when sent;
 * every signed header is present exactly once;
 * ``X-Sdk-Date`` is ``YYYYMMDDTHHMMSSZ`` and at most ``clock_skew_seconds`` from the clock;
-* the signature recomputed by :mod:`mock_server.signing` matches.
+* the signature recomputed by :mod:`processor_tasks_mock.signing` matches.
 
 Every failure is a 401 (ModelArts.5002) whose message says which rule failed.
 """
@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from mock_server import signing
+from processor_tasks_mock import signing
 
 _SDK_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
 

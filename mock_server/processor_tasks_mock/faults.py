@@ -1,7 +1,7 @@
 """Fault injection: added latency, 429 with Retry-After, 503 and dropped connections.
 
 Which request gets which fault is decided by :class:`FaultInjector` from
-:class:`mock_server.settings.FaultSettings` (see the settings module for the environment
+:class:`processor_tasks_mock.settings.FaultSettings` (see the settings module for the environment
 variables). Decisions depend only on the request's sequence number and a seeded RNG, so a
 sequential client sees the same faults on every run.
 
@@ -18,7 +18,7 @@ import random
 import threading
 from dataclasses import dataclass
 
-from mock_server.settings import FaultSettings
+from processor_tasks_mock.settings import FaultSettings
 
 
 class Fault(enum.Enum):

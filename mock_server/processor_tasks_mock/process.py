@@ -1,4 +1,4 @@
-"""Running ``python -m mock_server`` as a separate process, for tests over real HTTP."""
+"""Running ``python -m processor_tasks_mock`` as a separate process, for tests over real HTTP."""
 
 from __future__ import annotations
 
@@ -43,8 +43,7 @@ def running_mock_server(env: Mapping[str, str] | None = None, timeout: float = 2
     # A file rather than a pipe: a pipe nobody reads would block a chatty server.
     stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 -- closed when the server stops, after the with block
     process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server"],
-        cwd=_ROOT,
+        [sys.executable, "-m", "processor_tasks_mock"],
         env=child_env,
         stdout=subprocess.DEVNULL,
         stderr=stderr_file,

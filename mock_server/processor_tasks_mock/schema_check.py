@@ -21,7 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema._utils import equal
 
-from mock_server.spec import Spec
+from processor_tasks_mock.spec import Spec
 
 Check = Callable[[Any], bool]
 

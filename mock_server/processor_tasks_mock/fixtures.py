@@ -15,8 +15,8 @@ from typing import Any
 
 from jsonschema.exceptions import best_match
 
-from mock_server.schema_check import UnsupportedSchema, compile_check
-from mock_server.spec import Spec
+from processor_tasks_mock.schema_check import UnsupportedSchema, compile_check
+from processor_tasks_mock.spec import Spec
 
 TASK_SCHEMA = "DescribeProcessorTaskResp"
 
@@ -62,6 +62,12 @@ def load_fixture(path: Path, spec: Spec, default_project: str) -> tuple[str, lis
         data = data["tasks"]
     if not isinstance(data, list):
         raise FixtureError(f'fixture {path}: expected a list of tasks or {{"tasks": [...]}}')
+    check_tasks(data, spec, f"fixture {path}")
+    return project, data
+
+
+def check_tasks(data: list[Any], spec: Spec, source: str) -> None:
+    """Raise FixtureError, naming ``source``, the record and the JSON path, unless every task follows the spec."""
     validator = spec.schema_validator(TASK_SCHEMA)
     try:
         conforms = compile_check(spec, {"$ref": f"#/components/schemas/{TASK_SCHEMA}"}, validator.format_checker)
@@ -73,7 +79,7 @@ def load_fixture(path: Path, spec: Spec, default_project: str) -> tuple[str, lis
     seen: dict[str, int] = {}
     for index, task in enumerate(data):
         task_id = task.get("task_id") if isinstance(task, dict) else None
-        label = f"fixture {path}: record {index} (task_id {task_id!r})"
+        label = f"{source}: record {index} (task_id {task_id!r})"
         # The fast check only says yes or no; jsonschema, still the judge, explains a no.
         if not conforms(task):
             error = best_match(validator.iter_errors(task))
@@ -87,4 +93,3 @@ def load_fixture(path: Path, spec: Spec, default_project: str) -> tuple[str, lis
         if task_id in seen:
             raise FixtureError(f"{label} repeats the task_id of record {seen[task_id]}")
         seen[task_id] = index
-    return project, data

@@ -1,0 +1,361 @@
+"""The mock as a test double for other services: a handle to seed, fault and inspect it.
+
+:func:`in_process` serves the mock through httpx transports that call the ASGI application
+directly (no socket, no thread per request; fast), :func:`serving` runs it with uvicorn on
+a free loopback port in a background thread (real HTTP end to end, for code that builds
+its own client from a URL or for a subprocess such as the ``processor-tasks`` CLI). Both
+yield a :class:`MockHandle`; the pytest plugin (:mod:`processor_tasks_mock.pytest_plugin`)
+wraps them in fixtures.
+
+The ready-made clients need the ``processor_tasks_client`` package, which is imported only
+when a client is asked for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import socket
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import anyio.from_thread
+import httpx
+import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from processor_tasks_mock.app import SPEC_PATHS, MockServer, build_store
+from processor_tasks_mock.faults import DroppedConnection, FaultInjector
+from processor_tasks_mock.fixtures import FixtureError, check_tasks
+from processor_tasks_mock.settings import FaultSettings, Settings
+from processor_tasks_mock.spec import Spec, load_spec
+
+if TYPE_CHECKING:
+    from anyio.from_thread import BlockingPortal
+    from processor_tasks_client import AuthenticatedClient, ProcessorTasks
+
+__all__ = ["FixtureError", "MockHandle", "RecordedRequest", "Settings", "in_process", "serving"]
+
+Auth = Literal["token", "aksk"]
+# In-process requests never leave the process; a loopback URL keeps clients that refuse to
+# send credentials over plain HTTP to other hosts content.
+IN_PROCESS_URL = "http://127.0.0.1"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the mock received, as it arrived (header names lowercased)."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    headers: Mapping[str, str]
+    status: int | None
+    """The status answered; None when the connection was dropped by an injected fault."""
+
+    @property
+    def auth_scheme(self) -> Literal["token", "aksk"] | None:
+        """Which credentials the request carried: ``token`` (X-Auth-Token), ``aksk`` or None."""
+        if "x-auth-token" in self.headers:
+            return "token"
+        if self.headers.get("authorization", "").startswith("SDK-HMAC-SHA256 "):
+            return "aksk"
+        return None
+
+    @property
+    def access_key(self) -> str | None:
+        """The AK named in an SDK-HMAC-SHA256 Authorization header."""
+        header = self.headers.get("authorization", "")
+        for part in header.removeprefix("SDK-HMAC-SHA256 ").split(","):
+            name, _, value = part.strip().partition("=")
+            if name == "Access":
+                return value
+        return None
+
+
+class _Recorder:
+    """ASGI wrapper that records every API request and the status it got."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in SPEC_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        query = httpx.QueryParams(scope.get("query_string", b"").decode("latin-1"))
+        record = RecordedRequest(scope["method"], scope["path"], tuple(query.multi_items()), headers, None)
+        # Recorded before the app runs and completed before the answer leaves, so a client
+        # that has its answer always finds its request here, whatever thread serves it.
+        with self._lock:
+            index = len(self.requests)
+            self.requests.append(record)
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                with self._lock:
+                    if index < len(self.requests) and self.requests[index] is record:
+                        self.requests[index] = dataclasses.replace(record, status=int(message["status"]))
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
+
+class _AsyncTransport(httpx.ASGITransport):
+    """httpx's ASGI transport, with a dropped connection surfacing as it does over a socket."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except DroppedConnection as exc:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request) from exc
+
+
+class _SyncTransport(httpx.BaseTransport):
+    """Serves a sync ``httpx.Client`` from the ASGI app, on an event loop owned by ``portal``."""
+
+    def __init__(self, app: ASGIApp, portal: BlockingPortal) -> None:
+        self._inner = _AsyncTransport(app=app)
+        self._portal = portal
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+
+        async def call() -> tuple[int, httpx.Headers, bytes]:
+            inner = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+            response = await self._inner.handle_async_request(inner)
+            return response.status_code, response.headers, await response.aread()
+
+        status, headers, content = self._portal.call(call)
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+
+@functools.lru_cache(maxsize=4)
+def _spec(path: Path) -> Spec:
+    return load_spec(path)
+
+
+def _app(settings: Settings) -> MockServer:
+    spec = _spec(settings.spec_path)
+    return MockServer(settings, spec, build_store(settings, spec))
+
+
+class MockHandle:
+    """A running mock: its URL and credentials, and the levers a test needs.
+
+    Attributes:
+        base_url: Where the mock answers (for the in-process variant, only through
+            :meth:`client` and friends, whose transport never opens a socket).
+        project_id: The project that owns the seeded tasks.
+        token: An X-Auth-Token the mock accepts for ``project_id``.
+        access_key, secret_key: An AK/SK pair the mock accepts for ``project_id``.
+        app: The ASGI application (a Starlette app) itself.
+    """
+
+    def __init__(
+        self,
+        app: MockServer,
+        recorder: _Recorder,
+        base_url: str,
+        sync_transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.app = app
+        self._recorder = recorder
+        self.base_url = base_url
+        self._sync_transport = sync_transport
+        self._async_transport = async_transport
+        self._clients: list[AuthenticatedClient] = []
+        settings = app.settings
+        self.project_id = settings.project
+        self.token = next((t for t, p in settings.tokens.items() if p == settings.project), "")
+        self.access_key, (self.secret_key, _) = next(
+            ((ak, entry) for ak, entry in settings.aksk.items() if entry[1] == settings.project), ("", ("", ""))
+        )
+
+    # -- data ------------------------------------------------------------------------------
+    def seed(self, tasks: Iterable[Mapping[str, Any]], *, project: str | None = None) -> None:
+        """Replace the tasks of ``project`` (default: :attr:`project_id`) with ``tasks``.
+
+        Each task must follow the spec's DescribeProcessorTaskResp (only ``task_id`` is
+        required); otherwise :class:`~processor_tasks_mock.fixtures.FixtureError` names the
+        record and the JSON path, as for a fixture file.
+        """
+        records = [dict(task) for task in tasks]
+        check_tasks(records, self.app.spec, "seed()")
+        owner = project or self.project_id
+        self.app.store = type(self.app.store)(projects={**self.app.store.projects, owner: records})
+
+    def tasks(self, project: str | None = None) -> list[dict[str, Any]]:
+        """The tasks the mock holds for ``project`` (default: :attr:`project_id`), in store order."""
+        return [dict(task) for task in self.app.store.tasks(project or self.project_id)]
+
+    # -- faults ----------------------------------------------------------------------------
+    def inject(
+        self,
+        *,
+        throttle: int = 0,
+        unavailable: int = 0,
+        drop: int = 0,
+        slow: int = 0,
+        latency_ms: int = 0,
+        retry_after: int = 0,
+        throttle_rate: float = 0.0,
+        unavailable_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        latency_rate: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        """Fault the next requests: ``throttle`` of them answer 429 (with ``Retry-After:
+        retry_after``), ``unavailable`` 503, ``drop`` lose the connection, ``slow`` wait
+        ``latency_ms`` first; the ``*_rate`` arguments fault a seeded random share of all
+        later requests instead. Counting restarts at the next request; as in the server, a
+        drop wins over 503, which wins over 429. Replaces earlier injections.
+        """
+        faults = FaultSettings(
+            latency_ms=latency_ms,
+            latency_rate=latency_rate,
+            latency_first_n=slow,
+            throttle_rate=throttle_rate,
+            throttle_first_n=throttle,
+            retry_after_seconds=retry_after,
+            unavailable_rate=unavailable_rate,
+            unavailable_first_n=unavailable,
+            drop_rate=drop_rate,
+            drop_first_n=drop,
+            seed=seed,
+        )
+        self.app.settings = dataclasses.replace(self.app.settings, faults=faults)
+        self.app.faults = FaultInjector(faults)
+
+    def clear_faults(self) -> None:
+        """No more injected faults."""
+        self.inject()
+
+    # -- what the code under test sent -----------------------------------------------------
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every API request received so far (not ``/openapi.*``), oldest first."""
+        return list(self._recorder.requests)
+
+    def clear_requests(self) -> None:
+        """Forget the recorded requests."""
+        with self._recorder._lock:
+            self._recorder.requests.clear()
+
+    # -- clients ---------------------------------------------------------------------------
+    def _client(self, auth: Auth, transport: Any, client_args: dict[str, Any]) -> AuthenticatedClient:
+        from processor_tasks_client import AkSkAuth, AuthenticatedClient
+
+        if transport is not None:
+            client_args["httpx_args"] = {**client_args.get("httpx_args", {}), "transport": transport}
+        if auth == "token":
+            client = AuthenticatedClient(base_url=self.base_url, token=self.token, **client_args)
+        else:
+            aksk = AkSkAuth(self.access_key, self.secret_key)
+            client = AuthenticatedClient(base_url=self.base_url, auth=aksk, **client_args)
+        self._clients.append(client)
+        return client
+
+    def client(self, auth: Auth = "token", **client_args: Any) -> AuthenticatedClient:
+        """A sync ``AuthenticatedClient`` for this mock, with a token or AK/SK signing.
+
+        ``client_args`` go to ``AuthenticatedClient`` (``retry=``, ``timeout=``, ...). Closed
+        when the handle ends.
+        """
+        return self._client(auth, self._sync_transport, dict(client_args))
+
+    def async_client(self, auth: Auth = "token", **client_args: Any) -> AuthenticatedClient:
+        """Like :meth:`client`, for the ``asyncio()``/``aiter_*`` calls."""
+        return self._client(auth, self._async_transport, dict(client_args))
+
+    def processor_tasks(self, auth: Auth = "token", **client_args: Any) -> ProcessorTasks:
+        """The ``ProcessorTasks`` facade bound to :attr:`project_id` (sync calls)."""
+        from processor_tasks_client import ProcessorTasks
+
+        return ProcessorTasks(self.client(auth, **client_args), self.project_id)
+
+    def env(self, auth: Auth = "token") -> dict[str, str]:
+        """Environment variables for ``ProcessorTasks.from_env()`` or the ``processor-tasks`` CLI."""
+        env = {"PROCESSOR_TASKS_BASE_URL": self.base_url, "HUAWEICLOUD_SDK_PROJECT_ID": self.project_id}
+        if auth == "token":
+            return {**env, "PROCESSOR_TASKS_TOKEN": self.token}
+        return {**env, "HUAWEICLOUD_SDK_AK": self.access_key, "HUAWEICLOUD_SDK_SK": self.secret_key}
+
+    def _close(self) -> None:
+        for client in self._clients:
+            if client._client is not None:  # only what was opened
+                client.get_httpx_client().close()
+
+
+def _settings(settings: Settings | None, fixture: Path | None) -> Settings:
+    settings = settings or Settings()
+    if fixture is not None:
+        settings = dataclasses.replace(settings, fixture_path=fixture)
+    # A handle hands out credentials for its project: when the configuration has none for
+    # it (another project with the default credentials), the defaults move to that project.
+    if settings.project not in settings.tokens.values():
+        settings = dataclasses.replace(settings, tokens={**settings.tokens, "mock-token": settings.project})
+    if settings.project not in (project for _, project in settings.aksk.values()):
+        settings = dataclasses.replace(settings, aksk={**settings.aksk, "MOCKAK": ("MOCKSK", settings.project)})
+    return settings
+
+
+@contextmanager
+def in_process(settings: Settings | None = None, *, fixture: Path | None = None) -> Iterator[MockHandle]:
+    """The mock served to clients in this process through ASGI transports (no socket).
+
+    Sync clients run the app on an event loop in one helper thread for the handle's life;
+    async clients run it on their own loop. A dropped connection surfaces as
+    ``httpx.RemoteProtocolError``, as over a socket.
+    """
+    app = _app(_settings(settings, fixture))
+    recorder = _Recorder(app)
+    with anyio.from_thread.start_blocking_portal() as portal:
+        handle = MockHandle(
+            app, recorder, IN_PROCESS_URL, _SyncTransport(recorder, portal), _AsyncTransport(app=recorder)
+        )
+        try:
+            yield handle
+        finally:
+            handle._close()
+
+
+@contextmanager
+def serving(settings: Settings | None = None, *, fixture: Path | None = None) -> Iterator[MockHandle]:
+    """The mock on a free 127.0.0.1 port, served by uvicorn in a background thread."""
+    app = _app(_settings(settings, fixture))
+    recorder = _Recorder(app)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(recorder, log_level="warning", proxy_headers=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="processor-tasks-mock", daemon=True)
+    with ExitStack() as stack:
+        stack.callback(sock.close)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the mock server did not start")
+            time.sleep(0.01)
+        handle = MockHandle(app, recorder, f"http://127.0.0.1:{port}")
+        try:
+            yield handle
+        finally:
+            handle._close()
+            server.should_exit = True
+            thread.join(timeout=10)

@@ -1,0 +1,120 @@
+"""generated_client/README.md is the user guide a vendoring team gets: its snippets run, its
+tables say what the spec, the environment module and the command line say."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+import pytest
+import yaml
+from processor_tasks_client import auth, cli, environment
+from processor_tasks_client.api.processor_tasks import list_processor_tasks
+
+from tests.paths import GENERATED, SPEC
+
+README = (GENERATED / "README.md").read_text()
+
+
+def section(title: str) -> str:
+    return README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_python_snippets_run_in_order_against_the_mock(mock_server_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROCESSOR_TASKS_BASE_URL", mock_server_url)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", "mock-project")
+    monkeypatch.setenv("PROCESSOR_TASKS_TOKEN", "mock-token")
+    from processor_tasks_client import AuthenticatedClient
+
+    with AuthenticatedClient(base_url=mock_server_url, token="mock-token") as client:
+        first = list_processor_tasks.sync("mock-project", client=client, limit=1)
+    namespace: dict[str, object] = {
+        "BASE_URL": mock_server_url,
+        "IAM_TOKEN": "mock-token",
+        "ACCESS_KEY": "MOCKAK",
+        "SECRET_KEY": "MOCKSK",
+        "PROJECT_ID": "mock-project",
+        "TASK_ID": first.tasks[0].task_id,
+    }
+    snippets = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    assert len(snippets) == 5
+    printed = []
+    for code in snippets:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "generated_client/README.md", "exec"), namespace)
+        printed.append(out.getvalue().splitlines())
+    spec = yaml.safe_load(SPEC.read_text())
+    assert printed[0][0] == spec["info"]["version"] and len(printed[0][1]) == 64
+    assert len(printed[1]) == first.count  # from_env walked every task of the default workspace
+    assert printed[2] == [first.tasks[0].name]  # AK/SK signed describe
+    assert printed[4][0].startswith("404 ModelArts.4700")
+
+
+def test_parameter_tables_follow_the_spec() -> None:
+    spec = yaml.safe_load(SPEC.read_text())
+    rows: dict[str, list[tuple[str, ...]]] = {}
+    for line in section("Call the API").splitlines():
+        match = re.match(r"^\| `(\w+)` \| (\w+) \| (.*) \| (.*) \|$", line)
+        if match:
+            rows.setdefault(match.group(1), []).append(match.groups()[1:])
+    list_op = spec["paths"]["/v2/{project_id}/processor-tasks"]["get"]
+    for parameter in list_op["parameters"]:
+        where, values, default = rows[parameter["name"]][0]
+        assert where == parameter["in"]
+        schema = parameter["schema"]
+        ref = schema.get("$ref") or (schema.get("allOf") or [{}])[0].get("$ref")
+        if ref:
+            for value in spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["enum"]:
+                assert f"`{value}`" in values, (parameter["name"], value)
+        if "maximum" in schema:
+            assert values == f"{schema['minimum']} to {schema['maximum']}"
+        if "default" in schema:
+            expected = str(schema["default"]).lower() if isinstance(schema["default"], bool) else schema["default"]
+            assert default == f"`{expected}`"
+        else:
+            assert default == "-"
+    assert rows["task_id"] == [("path", "string", "required")]
+
+
+def test_environment_table_names_every_variable_the_client_reads() -> None:
+    table = section("Configure")
+    # Every ENV_* constant of the modules that read the environment, so a new one fails here.
+    names = {getattr(m, n) for m in (auth, environment) for n in dir(m) if n.startswith("ENV_")}
+    assert len(names) >= 7
+    for name in names:
+        assert f"`{name}`" in table, name
+
+
+def test_exit_code_table_matches_the_command_line() -> None:
+    table = dict(re.findall(r"^\| (\d+) \| (.*) \|$", section("Command line"), flags=re.M))
+    for error_class, code in cli.EXIT_CODES.items():
+        if error_class.__module__.endswith("errors") and code not in (cli.EXIT_ERROR,):
+            assert error_class.__name__ in table[str(code)], (error_class, code)
+    assert set(table) == {str(c) for c in cli.EXIT_CODES.values()} | {"0", "130", "141"}
+
+
+def test_the_guide_stands_alone() -> None:
+    assert "repository's README" not in README
+    for heading in (
+        "Install",
+        "Configure",
+        "Authenticate",
+        "Paging",
+        "Errors",
+        "Retries, timeouts and limits",
+        "Testing",
+    ):
+        assert f"## {heading}" in README
+
+
+def test_error_table_names_every_exception_class() -> None:
+    from processor_tasks_client import errors
+
+    table = section("Errors")
+    exported = [getattr(errors, name) for name in errors.__all__]
+    classes = [c for c in exported if isinstance(c, type) and issubclass(c, errors.ProcessorTasksError)]
+    for cls in classes:
+        if cls not in (errors.ProcessorTasksError, errors.APIStatusError):
+            assert f"| `{cls.__name__}` |" in table, cls.__name__
