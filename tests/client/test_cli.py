@@ -141,6 +141,23 @@ def test_options_choices_and_help_come_from_the_spec() -> None:
             assert action.choices == [str(v) for v in enum]
 
 
+def test_help_keeps_the_paragraphs_and_lists_of_the_operation_description() -> None:
+    spec = yaml.safe_load(SPEC.read_text())
+    description = spec["paths"]["/v2/{project_id}/processor-tasks"]["get"]["description"]
+    items = [line.strip() for line in description.splitlines() if line.strip().startswith("- ")]
+    assert len(items) >= 3  # the "How values are read" list
+    parser = cli.build_parser()
+    listing = parser._subparsers._group_actions[0].choices["list"]  # type: ignore[union-attr, index]
+    lines = listing.format_help().splitlines()
+    for item in items:
+        start = " ".join(item.split()[:4])
+        assert any(line.startswith(start) for line in lines), (start, lines)  # not run into the text before
+    for paragraph in description.strip().split("\n\n")[1:]:
+        start = " ".join(paragraph.split()[:4])
+        at = next(i for i, line in enumerate(lines) if line.startswith(start))
+        assert lines[at - 1] == "", lines[at - 1 : at + 1]  # a paragraph of its own
+
+
 def test_exit_codes_are_distinct_per_error_class() -> None:
     classes = [c for c in cli.EXIT_CODES if c not in (ValueError, errors.ProcessorTasksError)]
     codes = [cli.EXIT_CODES[c] for c in classes]
