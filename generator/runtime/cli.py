@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import logging
 import os
 import re
 import sys
@@ -381,6 +382,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = parser.parse_args(argv)
     if getattr(args, "all", False) and getattr(args, PAGING["page-param"], None) is not None:
         parser.error(f"--all walks every page; do not give --{PAGING['page-param']}")
+    # The client logs give-ups and doubtful page walks at WARNING; without a handler Python
+    # would print them bare. Here they read like the command's other messages.
+    logger = logging.getLogger("processor_tasks_client")  # the name retry.py and pagination.py log to
+    handler: logging.Handler | None = None
+    if not logger.hasHandlers():
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter(f"{PROG}: warning: %(message)s"))
+        logger.addHandler(handler)
     try:
         return run(args, os.environ if environ is None else environ, sys.stdout, sys.stderr)
     except KeyboardInterrupt:
@@ -394,6 +404,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except (errors.ProcessorTasksError, ValueError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return exit_code_for(error)
+    finally:
+        if handler is not None:
+            logger.removeHandler(handler)
 
 
 if __name__ == "__main__":

@@ -117,6 +117,15 @@ def test_faults_exit_with_their_codes() -> None:
     with running_mock_server({"MOCK_FAULT_503_RATE": "1", "MOCK_FAULT_RETRY_AFTER": "0"}) as url:
         result = run_cli(url, "list")
         assert (result.returncode, "503" in result.stderr) == (9, True), result.stderr
+        # The client's give-up warning reads like the command's own messages, not bare.
+        lines = result.stderr.splitlines()
+        assert [line.split(": ")[:2] for line in lines] == [
+            ["processor-tasks", "warning"],
+            ["processor-tasks", "error"],
+        ]
+    with running_mock_server({"MOCK_FAULT_429_RATE": "1", "MOCK_FAULT_RETRY_AFTER": "0"}) as url:
+        result = run_cli(url, "list")
+        assert (result.returncode, "429" in result.stderr) == (8, True), result.stderr
     with running_mock_server({"MOCK_FAULT_DROP_RATE": "1"}) as url:
         result = run_cli(url, "list")
         assert result.returncode == 12, result.stderr
