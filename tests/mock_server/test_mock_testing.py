@@ -6,9 +6,9 @@ import asyncio
 import gc
 import os
 import re
-import warnings
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
