@@ -1077,13 +1077,18 @@ def compare_components(old: Spec, new: Spec, report: Report) -> None:
     """Named schemas are the generated model and enum classes: a class name that goes breaks."""
     a = dict((old.document.get("components") or {}).get("schemas") or {})
     b = dict((new.document.get("components") or {}).get("schemas") or {})
+    # The generated class (and its module) is named from the title, else the key: a key
+    # renamed under an unchanged title keeps the class.
+    added_classes = {pascal_case(_class_source(new, n, b[n])): n for n in set(b) - set(a) if generates_class(new, b[n])}
     for name in sorted(set(a) - set(b)):
-        report.add(
-            "component-schema-removed",
-            f"#/components/schemas/{name}",
-            True,
-            "the generated class of that name disappears",
-        )
+        kept = added_classes.get(pascal_case(_class_source(old, name, a[name])))
+        if kept is not None and generates_class(old, a[name]):
+            detail = f"renamed to {kept}; its title keeps the generated class {pascal_case(_class_source(old, name, a[name]))}"
+        elif not generates_class(old, a[name]):
+            kept, detail = name, "no class was generated from it"
+        else:
+            detail = "the generated class of that name disappears"
+        report.add("component-schema-removed", f"#/components/schemas/{name}", kept is None, detail)
     for name in sorted(set(b) - set(a)):
         report.add("component-schema-added", f"#/components/schemas/{name}", False, "new model")
     for name in sorted(set(a) & set(b)):

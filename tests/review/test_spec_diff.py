@@ -36,6 +36,11 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
         {("component-schema-removed", B), ("schema-class-changed", B)},
     ),
     "component-schema-added": ("component-schemas", {("component-schema-added", OK)}),
+    # Kind, titled ThingKind, renamed ThingKind: class and module ThingKind stay.
+    "schema-title-changed>component-renamed-keeping-title": (
+        "component-schemas",
+        {("component-schema-removed", OK), ("component-schema-added", OK)},
+    ),
     "schema-title-changed": ("class-names", {("schema-title-changed", B)}),
     "schema-title-on-scalar": ("class-names", {("schema-title-changed", OK)}),
     "property-class-changed": ("class-names", {("schema-class-changed", B)}),  # Kind -> inline ThingKind
@@ -620,3 +625,10 @@ def test_current_spec_enum_names_the_generator_already_uses_are_no_rename() -> N
     renamed = copy.deepcopy(spec)
     renamed["components"]["schemas"]["Order"]["x-enum-varnames"] = ["ASCENDING", "DESC"]
     assert [(c.rule, c.breaking) for c in diff(spec, renamed).changes] == [("enum-member-renamed", True)]
+
+
+def test_removing_a_component_that_makes_no_class_is_not_breaking_by_itself() -> None:
+    old = load(FIXTURES / "base.yaml")
+    old["components"]["schemas"]["Label"] = {"type": "string", "maxLength": 8}  # no class is generated
+    new = load(FIXTURES / "base.yaml")
+    assert [(c.rule, c.breaking) for c in diff(old, new).changes] == [("component-schema-removed", False)]
