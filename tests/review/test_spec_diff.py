@@ -632,3 +632,17 @@ def test_removing_a_component_that_makes_no_class_is_not_breaking_by_itself() ->
     old["components"]["schemas"]["Label"] = {"type": "string", "maxLength": 8}  # no class is generated
     new = load(FIXTURES / "base.yaml")
     assert [(c.rule, c.breaking) for c in diff(old, new).changes] == [("component-schema-removed", False)]
+
+
+def test_current_spec_value_added_without_its_varname_renames_every_member() -> None:
+    """The generator ignores x-enum-varnames unless it names every value: TaskStatus.COMPLETED
+    would become VALUE_2. With the name added too, the new value is a plain addition."""
+    spec = load(SPEC)
+    unnamed = copy.deepcopy(spec)
+    unnamed["components"]["schemas"]["TaskStatus"]["enum"].append(5)
+    renamed = [c for c in diff(spec, unnamed).changes if c.rule == "enum-member-renamed"]
+    assert len(renamed) == 15 and all(c.breaking for c in renamed)  # 5 members x 3 places
+    assert any("COMPLETED -> VALUE_2" in c.detail for c in renamed)
+    named = copy.deepcopy(unnamed)
+    named["components"]["schemas"]["TaskStatus"]["x-enum-varnames"].append("ARCHIVED")
+    assert diff(spec, named).changes and not diff(spec, named).breaking
