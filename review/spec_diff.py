@@ -14,7 +14,9 @@ them for reviewers; `RULES` below lists every rule id with its family):
   new or tighter constraint (any JSON Schema keyword that restricts a value: bounds,
   lengths, item and property counts, `multipleOf`, `pattern`, `format`, `uniqueItems`,
   `contains`, `propertyNames`, `not`, ...); closed `additionalProperties`; a changed
-  default; a changed wire format (`style`/`explode` of an array or object parameter).
+  default; a changed wire format (`style`/`explode` of an array or object parameter, or
+  `schema` <-> `content`). `format` int32 -> int64 (float -> double) and `type` integer ->
+  number widen; the reverse narrows.
 - A response breaks when it may carry more than before (widening): a new type (`null`
   included), a value added to a closed enum, an opened enum, a looser or removed
   constraint, opened `additionalProperties`, a property or header that stops being
@@ -23,11 +25,17 @@ them for reviewers; `RULES` below lists every rule id with its family):
   new contract allows, the old one allowed too.
 - Our rule on top: a change to a generated public Python name breaks vendors whichever
   side it is on: a removed operation, schema, property or enum value, a renamed
-  operationId or first tag (the module), `title` (the class), `x-enum-varnames` (the
-  member), a field typed as another class.
+  operationId or first tag (the module), `title` (the class), an enum member's generated
+  name (from `x-enum-varnames` or the generator's default), a field typed as another class
+  (a lone allOf/anyOf/oneOf `$ref` counts as that class, as the generator types it).
 - Security: a removed requirement alternative or scheme, or a scheme sent differently,
   breaks. Paging: any change to `x-pagination` (the generated paging helpers) breaks.
   Servers: changes are informational (clients configure their base URL).
+
+Usage: `python -m review.spec_diff --base REF [--spec FILE] [--changelog FILE]` reads the
+old spec with `git show REF:PATH`, PATH being `--base-path`, else FILE when it lies in the
+repository, else openapi/processor-tasks.yaml (so an edited copy in /tmp compares with the
+committed spec); `--base-file OLD` reads the old spec from a file instead.
 
 A breaking change is acknowledged by a line `Breaking: <change id>` in the section of the
 changelog headed with the working tree's `info.version` (`## 2.0.0`), and acknowledged
@@ -71,6 +79,8 @@ EXIT_SPEC_SHAPE = 6
 EXIT_SPEC_VERSION = 7
 EXIT_CHANGELOG_MISSING = 8
 
+DEFAULT_SPEC = "openapi/processor-tasks.yaml"
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 BOUND_KEYWORDS = {
     # keyword: "lower" bounds narrow when raised, "upper" bounds narrow when lowered.
@@ -111,6 +121,9 @@ RESTRICTING_KEYWORDS = (
     "contentSchema",
 )
 CONSTRAINT_KEYWORDS = (*BOUND_KEYWORDS, *RESTRICTING_KEYWORDS)
+# Formats that hold every value of another: (narrower, wider). int32 -> int64 admits more,
+# the common classification's one exception to "a changed format breaks".
+FORMAT_WIDENINGS = frozenset({("int32", "int64"), ("float", "double")})
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
@@ -352,10 +365,35 @@ def _merge_all_of(spec: Spec, schema: Mapping[str, JSON]) -> dict[str, JSON]:
 
 
 def _member_names(schema: Mapping[str, JSON]) -> dict[str, str]:
-    values, names = schema.get("enum"), schema.get("x-enum-varnames")
-    if not isinstance(values, list) or not isinstance(names, list):
+    """Each enum value -> the member name openapi-python-client gives it.
+
+    The generator's own rule (EnumProperty.values_from_list): `x-enum-varnames` counts only
+    when it names every non-null value; otherwise an integer `n` is `VALUE_n`
+    (`VALUE_NEGATIVE_n` below zero) and a string is upper-cased when it starts with a
+    letter, else `VALUE_<index>`; names are then snake-cased and upper-cased. Comparing
+    these names, not the extension as written, keeps `x-enum-varnames: [ASC, DESC]` on
+    `[asc, desc]` (the names the generator chose anyway) from reading as a rename.
+    """
+    from openapi_python_client.strings import snake_case
+
+    values, var_names = schema.get("enum"), schema.get("x-enum-varnames")
+    if not isinstance(values, list):
         return {}
-    return {_value_key(v): str(n) for v, n in zip(values, names, strict=False)}
+    listed = [v for v in values if v is not None]
+    kinds = {type(v) for v in listed}
+    if len(kinds) != 1 or not kinds <= {str, int}:  # the generator makes no enum class of these
+        return {}
+    given = var_names if isinstance(var_names, list) and len(var_names) == len(listed) else None
+    names: dict[str, str] = {}
+    for index, value in enumerate(listed):
+        if given is not None:
+            name = snake_case(str(given[index])).upper()
+        elif isinstance(value, int):
+            name = f"VALUE_NEGATIVE_{-value}" if value < 0 else f"VALUE_{value}"
+        else:
+            name = snake_case(value.upper() if value and value[0].isalpha() else f"VALUE_{index}").upper()
+        names[_value_key(value)] = name
+    return names
 
 
 def view(spec: Spec, node: JSON) -> View:
@@ -432,9 +470,24 @@ def generates_class(spec: Spec, node: JSON) -> bool:
     return isinstance(schema, Mapping) and ("enum" in schema or "properties" in schema or "allOf" in schema)
 
 
+def _single_ref(node: JSON) -> JSON:
+    """The `$ref` a lone allOf/anyOf/oneOf member points through, else the node itself.
+
+    openapi-python-client types `allOf: [$ref: X]` (a shared enum with a default of its own,
+    say) as class X itself, without a copy class; so does this comparison.
+    """
+    while isinstance(node, Mapping) and "$ref" not in node:
+        members = [*node.get("allOf", []), *node.get("anyOf", []), *node.get("oneOf", [])]
+        if len(members) != 1 or not isinstance(members[0], Mapping) or "$ref" not in members[0]:
+            break
+        node = members[0]
+    return node
+
+
 def generated_class(spec: Spec, node: JSON) -> str | None:
     """What names the class a schema node is typed as: a component's title or name, "inline"
     for a class named after where it sits, None when no class is generated."""
+    node = _single_ref(node)
     if not generates_class(spec, node):
         return None
     ref = node.get("$ref") if isinstance(node, Mapping) else None
@@ -452,6 +505,11 @@ def _fmt_types(types: frozenset[str] | None) -> str:
     return "any" if types is None else "|".join(sorted(types))
 
 
+def _uncovered(types: frozenset[str], by: frozenset[str]) -> frozenset[str]:
+    """The types of `types` that `by` does not admit; JSON Schema's number includes integer."""
+    return frozenset(t for t in types if t not in by and not (t == "integer" and "number" in by))
+
+
 def _constraint_kind(key: str, before: JSON, after: JSON) -> Kind:
     """How one constraint keyword moved: narrowed (admits less), widened, or changed."""
     if before is None:
@@ -463,6 +521,10 @@ def _constraint_kind(key: str, before: JSON, after: JSON) -> Kind:
     if bound is not None and numbers:
         tighter = after > before if bound == "lower" else after < before
         return "narrowed" if tighter else "widened"
+    if key == "format" and (before, after) in FORMAT_WIDENINGS:
+        return "widened"
+    if key == "format" and (after, before) in FORMAT_WIDENINGS:
+        return "narrowed"
     if key == "multipleOf" and numbers:
         # Multiples of 10 are multiples of 5: a divisor of the old step widens.
         if before % after == 0:
@@ -509,16 +571,17 @@ def compare_schemas(
     # The class a value is typed as: switching it breaks code that names the old class.
     # (A component's own rename through `title` is reported once, by compare_components.)
     class_a, class_b = generated_class(old_spec, old), generated_class(new_spec, new)
-    ref_a = old.get("$ref", "inline") if isinstance(old, Mapping) else "inline"
-    ref_b = new.get("$ref", "inline") if isinstance(new, Mapping) else "inline"
+    through_a, through_b = _single_ref(old), _single_ref(new)
+    ref_a = through_a.get("$ref", "inline") if isinstance(through_a, Mapping) else "inline"
+    ref_b = through_b.get("$ref", "inline") if isinstance(through_b, Mapping) else "inline"
     if class_a is not None and class_b is not None and ref_a != ref_b and class_a != class_b:
         typed_a, typed_b = (name if name == "inline" else pascal_case(name) for name in (class_a, class_b))
         if typed_a != typed_b:
             report.add("schema-class-changed", where, True, f"typed as {typed_a} -> {typed_b}")
     # Types.
     if a.types != b.types:
-        removed = a.types is None or (b.types is not None and bool(a.types - b.types))
-        added = b.types is None or (a.types is not None and bool(b.types - a.types))
+        removed = a.types is None or (b.types is not None and bool(_uncovered(a.types, b.types)))
+        added = b.types is None or (a.types is not None and bool(_uncovered(b.types, a.types)))
         kind: Kind = "changed" if removed and added else "narrowed" if removed else "widened"
         report.add(
             f"{direction}-type-{kind}",
@@ -545,12 +608,12 @@ def compare_schemas(
         report.add(f"{direction}-enum-opened", where, not request, "values outside the enum are now admitted")
     for value in sorted(a.named_values & b.named_values):
         name_a, name_b = a.member_names.get(value), b.member_names.get(value)
-        if name_a != name_b:
+        if name_a is not None and name_b is not None and name_a != name_b:
             report.add(
                 "enum-member-renamed",
                 f"{where} = {value}",
                 True,
-                f"x-enum-varnames {name_a or '(generated default)'} -> {name_b or '(generated default)'}",
+                f"generated member {name_a} -> {name_b} (x-enum-varnames or the generator's default naming)",
             )
     # Constraints: every keyword that restricts a value.
     for key in sorted(set(a.keywords) | set(b.keywords)):
@@ -638,8 +701,23 @@ def _operations(spec: Spec) -> dict[tuple[str, str], tuple[str, Mapping[str, JSO
 
 
 def _serialization(param: Mapping[str, JSON]) -> tuple[str, bool]:
+    content = param.get("content")
+    if isinstance(content, Mapping) and content:
+        # `content` serialises the value as that media type (JSON text, quotes and all).
+        return f"content {next(iter(content))}", False
     style = param.get("style", "form" if param["in"] in ("query", "cookie") else "simple")
     return str(style), bool(param.get("explode", style == "form"))
+
+
+def _value_schema(holder: Mapping[str, JSON]) -> JSON:
+    """The schema of a parameter or header: `schema`, or that of its one `content` entry."""
+    if "schema" in holder:
+        return holder["schema"]
+    content = holder.get("content")
+    if isinstance(content, Mapping) and content:
+        media = next(iter(content.values()))
+        return media.get("schema") if isinstance(media, Mapping) else None
+    return None
 
 
 def _schema_default(spec: Spec, schema: JSON) -> JSON:
@@ -669,8 +747,9 @@ def compare_parameters(
             report.add("parameter-now-optional", where, False, "required -> optional")
         if _serialization(pa) != _serialization(pb):
             # style/explode only shape arrays and objects on the wire; a scalar is sent alike.
-            types = view(old, pa.get("schema")).types
-            structured = types is None or bool(types & {"array", "object"})
+            types = view(old, _value_schema(pa)).types
+            as_content = "content" in pa or "content" in pb
+            structured = as_content or types is None or bool(types & {"array", "object"})
             report.add(
                 "parameter-serialization-changed",
                 where,
@@ -678,7 +757,7 @@ def compare_parameters(
                 f"style, explode {_serialization(pa)} -> {_serialization(pb)}"
                 + ("; old clients send the old wire format" if structured else "; a scalar is sent the same way"),
             )
-        da, db = _schema_default(old, pa.get("schema")), _schema_default(new, pb.get("schema"))
+        da, db = _schema_default(old, _value_schema(pa)), _schema_default(new, _value_schema(pb))
         if da != db:
             if da is None:
                 report.add("parameter-default-added", where, False, f"default {db!r}: documents what omitting it means")
@@ -686,7 +765,7 @@ def compare_parameters(
                 report.add("parameter-default-removed", where, False, f"default {da!r} no longer documented")
             else:
                 report.add("parameter-default-changed", where, True, f"default {da!r} -> {db!r}")
-        compare_schemas(old, new, pa.get("schema"), pb.get("schema"), "request", where, report)
+        compare_schemas(old, new, _value_schema(pa), _value_schema(pb), "request", where, report)
 
 
 def _content(spec: Spec, holder: Mapping[str, JSON]) -> dict[str, JSON]:
@@ -719,7 +798,7 @@ def compare_response_headers(
             report.add("response-header-made-optional", spot, True, "clients may rely on its presence")
         elif required_b and not required_a:
             report.add("response-header-made-required", spot, False, "answers always carry it now")
-        compare_schemas(old, new, header_a.get("schema"), header_b.get("schema"), "response", spot, report)
+        compare_schemas(old, new, _value_schema(header_a), _value_schema(header_b), "response", spot, report)
 
 
 def _fold_statuses(per_status: list[tuple[str, Report]], report: Report) -> None:
@@ -998,13 +1077,18 @@ def compare_components(old: Spec, new: Spec, report: Report) -> None:
     """Named schemas are the generated model and enum classes: a class name that goes breaks."""
     a = dict((old.document.get("components") or {}).get("schemas") or {})
     b = dict((new.document.get("components") or {}).get("schemas") or {})
+    # The generated class (and its module) is named from the title, else the key: a key
+    # renamed under an unchanged title keeps the class.
+    added_classes = {pascal_case(_class_source(new, n, b[n])): n for n in set(b) - set(a) if generates_class(new, b[n])}
     for name in sorted(set(a) - set(b)):
-        report.add(
-            "component-schema-removed",
-            f"#/components/schemas/{name}",
-            True,
-            "the generated class of that name disappears",
-        )
+        kept = added_classes.get(pascal_case(_class_source(old, name, a[name])))
+        if kept is not None and generates_class(old, a[name]):
+            detail = f"renamed to {kept}; its title keeps the generated class {pascal_case(_class_source(old, name, a[name]))}"
+        elif not generates_class(old, a[name]):
+            kept, detail = name, "no class was generated from it"
+        else:
+            detail = "the generated class of that name disappears"
+        report.add("component-schema-removed", f"#/components/schemas/{name}", kept is None, detail)
     for name in sorted(set(b) - set(a)):
         report.add("component-schema-added", f"#/components/schemas/{name}", False, "new model")
     for name in sorted(set(a) & set(b)):
@@ -1138,7 +1222,9 @@ def parse_document(text: str, label: str) -> dict[str, JSON]:
         raise SpecDiffError(label, "the file holds no document (only comments?)", EXIT_SPEC_EMPTY)
     if not isinstance(document, dict):
         raise SpecDiffError(
-            label, f"not an OpenAPI document: the top level is a {_json_type(document)}", EXIT_SPEC_SHAPE
+            label,
+            f"not an OpenAPI document: the top level is of type {_json_type(document)}, not a mapping",
+            EXIT_SPEC_SHAPE,
         )
     info = document.get("info")
     version = info.get("version") if isinstance(info, dict) else None
@@ -1171,6 +1257,17 @@ def read_at_ref(ref: str, path: str) -> str:
     return shown.stdout
 
 
+def path_in_repository(path: Path) -> str | None:
+    """`path` relative to the top of the git work tree it lies in, or None when it lies outside."""
+    shown = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False)
+    if shown.returncode != 0:
+        return None
+    try:
+        return path.resolve().relative_to(Path(shown.stdout.strip()).resolve()).as_posix()
+    except ValueError:
+        return None
+
+
 def run(
     old_document: JSON,
     new_document: JSON,
@@ -1199,8 +1296,10 @@ def run(
         f"{len(report.changes)} change(s), {len(report.breaking)} breaking, {len(unacknowledged)} not acknowledged"
     )
     if unacknowledged:
-        bump = " (after the version bump above)" if problems else ""
-        lines.append(f"To accept them, add under the '## {new_version}' heading of {changelog_label}{bump}:")
+        # Acknowledgements count only under the heading of the version that ships them: the
+        # bumped one when the version is still too low.
+        heading = f"## {new_version}" if not problems else "## <the bumped version>"
+        lines.append(f"To accept them, add under the '{heading}' heading of {changelog_label}:")
         lines.extend(f"  Breaking: {c.id}" for c in unacknowledged)
     return status, "\n".join(lines)
 
@@ -1209,9 +1308,14 @@ def main(argv: list[str] | None = None) -> int:
     """Command line of `make diff`; see the module docstring for the exit codes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--base", help="git ref of the old spec (read with git show REF:SPEC)")
+    source.add_argument("--base", help="git ref of the old spec (read with git show REF:BASE_PATH)")
     source.add_argument("--base-file", type=Path, help="a file holding the old spec")
-    parser.add_argument("--spec", default="openapi/processor-tasks.yaml", help="the new spec (working tree)")
+    parser.add_argument("--spec", default=DEFAULT_SPEC, help="the new spec (working tree)")
+    parser.add_argument(
+        "--base-path",
+        help="the spec's path inside --base (default: --spec when it lies in the repository, else "
+        f"{DEFAULT_SPEC}), so that an edited copy elsewhere compares with the committed spec",
+    )
     parser.add_argument("--changelog", type=Path, default=Path("openapi/CHANGELOG.md"))
     args = parser.parse_args(argv)
     try:
@@ -1220,7 +1324,8 @@ def main(argv: list[str] | None = None) -> int:
             old_document = parse_document(read_file(args.base_file, "spec"), label)
         else:
             label = args.base
-            old_document = parse_document(read_at_ref(args.base, args.spec), f"{args.base}:{args.spec}")
+            base_path = args.base_path or path_in_repository(Path(args.spec)) or DEFAULT_SPEC
+            old_document = parse_document(read_at_ref(args.base, base_path), f"{args.base}:{base_path}")
         new_document = parse_document(read_file(Path(args.spec), "spec"), args.spec)
         changelog = read_file(args.changelog, "changelog")
         try:

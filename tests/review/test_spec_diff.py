@@ -36,12 +36,21 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
         {("component-schema-removed", B), ("schema-class-changed", B)},
     ),
     "component-schema-added": ("component-schemas", {("component-schema-added", OK)}),
+    # Kind, titled ThingKind, renamed ThingKind: class and module ThingKind stay.
+    "schema-title-changed>component-renamed-keeping-title": (
+        "component-schemas",
+        {("component-schema-removed", OK), ("component-schema-added", OK)},
+    ),
     "schema-title-changed": ("class-names", {("schema-title-changed", B)}),
     "schema-title-on-scalar": ("class-names", {("schema-title-changed", OK)}),
     "property-class-changed": ("class-names", {("schema-class-changed", B)}),  # Kind -> inline ThingKind
     "enum-member-named": ("enum-member-names", {("enum-member-renamed", B)}),  # VALUE_2 -> DONE
     "enum-member-named>enum-member-renamed": ("enum-member-names", {("enum-member-renamed", B)}),
     "enum-member-named>enum-values-reordered": ("enum-member-names", set()),
+    # The generator's own names: A and B are what it calls a and b without the extension.
+    "enum-member-named-as-generated": ("enum-member-names", set()),
+    # A lone allOf member is typed as the class it points to (no copy class).
+    "property-allof-wrapped": ("class-names", set()),
     # Parameters.
     "parameter-removed": ("parameters", {("parameter-removed", B)}),
     "required-parameter-added": ("parameters", {("required-parameter-added", B)}),
@@ -53,6 +62,8 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
         {("parameter-serialization-changed", B)},
     ),
     "scalar-parameter-unexploded": ("parameter-serialization", {("parameter-serialization-changed", OK)}),
+    "parameter-as-content": ("parameter-serialization", {("parameter-serialization-changed", B)}),
+    "parameter-as-content>base": ("parameter-serialization", {("parameter-serialization-changed", B)}),
     "parameter-default-changed": ("parameter-default", {("parameter-default-changed", B)}),
     "parameter-default-added": ("parameter-default", {("parameter-default-added", OK)}),
     "parameter-default-added>base": ("parameter-default", {("parameter-default-removed", OK)}),
@@ -67,6 +78,8 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
     "request-type-changed": ("request-types", {("request-type-changed", B)}),
     "request-type-widened>base": ("request-types", {("request-type-narrowed", B)}),
     "request-type-widened": ("request-types", {("request-type-widened", OK)}),
+    "request-type-generalized": ("request-types", {("request-type-widened", OK)}),  # integer -> number
+    "request-type-generalized>base": ("request-types", {("request-type-narrowed", B)}),
     # Status is shared by the query filter and the (open) response field.
     "enum-value-removed": (
         "request-enums",
@@ -88,6 +101,9 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
     "request-pattern-added": ("request-constraints", {("request-constraint-narrowed", B)}),
     "request-pattern-added>request-pattern-changed": ("request-constraints", {("request-constraint-changed", B)}),
     "request-pattern-added>base": ("request-constraints", {("request-constraint-widened", OK)}),
+    "request-format-int32": ("request-constraints", {("request-constraint-narrowed", B)}),
+    "request-format-int32>request-format-int64": ("request-constraints", {("request-constraint-widened", OK)}),
+    "request-format-int64>request-format-int32": ("request-constraints", {("request-constraint-narrowed", B)}),
     "body-operation-added>body-closed": (
         "request-additional-properties",
         {("request-additional-properties-narrowed", B)},
@@ -123,11 +139,16 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
     "response-made-nullable": ("response-types", {("response-type-widened", B)}),
     "response-made-non-nullable": ("response-types", {("response-type-narrowed", OK)}),
     "response-type-changed": ("response-types", {("response-type-changed", B)}),
+    "response-type-generalized": ("response-types", {("response-type-widened", B)}),  # integer -> number
+    "response-type-generalized>base": ("response-types", {("response-type-narrowed", OK)}),
     "closed-response-enum-value-added": ("response-enums", {("response-enum-value-added", B)}),
     "response-enum-closed>base": ("response-enums", {("response-enum-opened", B)}),
     "response-enum-closed": ("response-enums", {("response-enum-closed", OK)}),
     "response-constraint-tightened>base": ("response-constraints", {("response-constraint-widened", B)}),
     "response-constraint-tightened": ("response-constraints", {("response-constraint-narrowed", OK)}),
+    "response-format-int32": ("response-constraints", {("response-constraint-narrowed", OK)}),
+    "response-format-int32>response-format-int64": ("response-constraints", {("response-constraint-widened", B)}),
+    "response-format-int64>response-format-int32": ("response-constraints", {("response-constraint-narrowed", OK)}),
     "response-pattern-added": ("response-constraints", {("response-constraint-narrowed", OK)}),
     "response-pattern-added>response-pattern-changed": (
         "response-constraints",
@@ -483,7 +504,7 @@ def workdir(tmp_path: Path) -> Path:
         ("", 4, "the file is empty"),
         ("# only a comment\n", 4, "holds no document"),
         ("openapi: 3.1.0\ninfo: [unclosed\n", 5, "not valid YAML at line"),
-        ("- a list\n", 6, "top level is a array"),
+        ("- a list\n", 6, "top level is of type array, not a mapping"),
         ("openapi: 3.1.0\npaths: {}\n", 6, "info.version is missing"),
         ("openapi: 3.1.0\ninfo: {title: t, version: '1.0'}\npaths: {}\n", 7, "'1.0' is not semver"),
         ("openapi: 3.1.0\ninfo: {title: t, version: 1.1}\npaths: {}\n", 7, "1.1 is not semver"),
@@ -539,8 +560,16 @@ def test_hint_names_the_changelog_given(workdir: Path) -> None:
         "--base-file", "base.yaml", "--spec", "new.yaml", "--changelog", "docs/CHANGES.md", cwd=workdir
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "add under the '## 1.0.0' heading of docs/CHANGES.md" in done.stdout
+    # 1.0.0 is still the version, so the hint asks for the bumped version's heading.
+    assert "add under the '## <the bumped version>' heading of docs/CHANGES.md" in done.stdout
     assert "openapi/CHANGELOG.md" not in done.stdout
+    bumped_spec = yaml.safe_load((workdir / "new.yaml").read_text(encoding="utf-8"))
+    bumped_spec["info"]["version"] = "2.0.0"
+    (workdir / "new.yaml").write_text(yaml.safe_dump(bumped_spec), encoding="utf-8")
+    done = spec_diff_cli(
+        "--base-file", "base.yaml", "--spec", "new.yaml", "--changelog", "docs/CHANGES.md", cwd=workdir
+    )
+    assert "add under the '## 2.0.0' heading of docs/CHANGES.md" in done.stdout, done.stdout
 
 
 @pytest.mark.parametrize(
@@ -557,7 +586,9 @@ def test_hint_names_the_changelog_given(workdir: Path) -> None:
         ("uniqueItems", None, True, "narrowed"),
         ("pattern", None, "^a", "narrowed"),
         ("pattern", "^a", "^b", "changed"),
-        ("format", "int32", "int64", "changed"),
+        ("format", "int32", "int64", "widened"),  # every int32 is an int64
+        ("format", "double", "float", "narrowed"),
+        ("format", "int64", "date-time", "changed"),
         ("propertyNames", {"maxLength": 3}, None, "widened"),
     ],
 )
@@ -571,3 +602,47 @@ def test_unique_items_false_is_no_constraint() -> None:
     label = next(p for p in new["paths"]["/v1/{project_id}/things"]["get"]["parameters"] if p["name"] == "label")
     label["schema"]["uniqueItems"] = False
     assert diff(old, new).changes == []
+
+
+def test_an_edited_copy_outside_the_repository_compares_with_the_committed_spec(tmp_path: Path) -> None:
+    """`--base HEAD --spec /tmp/x.yaml` reads the base at the repository's spec path, not at /tmp/x.yaml."""
+    edited = load(SPEC)
+    edited["paths"][LIST]["get"]["operationId"] = "ListTasks"
+    copy_path = tmp_path / "edited.yaml"
+    copy_path.write_text(yaml.safe_dump(edited, sort_keys=False), encoding="utf-8")
+    done = spec_diff_cli("--base", "HEAD", "--spec", str(copy_path))
+    assert done.returncode == 1, done.stderr
+    assert f"BREAKING                 operation-id-changed GET {LIST}" in done.stdout, done.stdout
+    named = spec_diff_cli("--base", "HEAD", "--base-path", "no/such/spec.yaml", "--spec", str(copy_path))
+    assert named.returncode == 3 and "HEAD:no/such/spec.yaml: cannot read" in named.stderr, named.stderr
+
+
+def test_current_spec_enum_names_the_generator_already_uses_are_no_rename() -> None:
+    spec = load(SPEC)
+    named = copy.deepcopy(spec)
+    named["components"]["schemas"]["Order"]["x-enum-varnames"] = ["ASC", "Desc"]  # members ASC, DESC
+    assert diff(spec, named).changes == []
+    renamed = copy.deepcopy(spec)
+    renamed["components"]["schemas"]["Order"]["x-enum-varnames"] = ["ASCENDING", "DESC"]
+    assert [(c.rule, c.breaking) for c in diff(spec, renamed).changes] == [("enum-member-renamed", True)]
+
+
+def test_removing_a_component_that_makes_no_class_is_not_breaking_by_itself() -> None:
+    old = load(FIXTURES / "base.yaml")
+    old["components"]["schemas"]["Label"] = {"type": "string", "maxLength": 8}  # no class is generated
+    new = load(FIXTURES / "base.yaml")
+    assert [(c.rule, c.breaking) for c in diff(old, new).changes] == [("component-schema-removed", False)]
+
+
+def test_current_spec_value_added_without_its_varname_renames_every_member() -> None:
+    """The generator ignores x-enum-varnames unless it names every value: TaskStatus.COMPLETED
+    would become VALUE_2. With the name added too, the new value is a plain addition."""
+    spec = load(SPEC)
+    unnamed = copy.deepcopy(spec)
+    unnamed["components"]["schemas"]["TaskStatus"]["enum"].append(5)
+    renamed = [c for c in diff(spec, unnamed).changes if c.rule == "enum-member-renamed"]
+    assert len(renamed) == 15 and all(c.breaking for c in renamed)  # 5 members x 3 places
+    assert any("COMPLETED -> VALUE_2" in c.detail for c in renamed)
+    named = copy.deepcopy(unnamed)
+    named["components"]["schemas"]["TaskStatus"]["x-enum-varnames"].append("ARCHIVED")
+    assert diff(spec, named).changes and not diff(spec, named).breaking

@@ -63,8 +63,8 @@ class DescribeProcessorTaskResp:
     `workspace_id` is missing or `null` is in workspace `0`.
      """
     ai_project: None | str | Unset = UNSET
-    """ Not in the provider's tables; only the superseded list example (up to revision
-    4d2952d) shows it, empty. It is declared so that a server that sends it is read
+    """ Not in the provider's tables; only the superseded examples (up to revision
+    4d2952d) show it, empty. It is declared so that a server that sends it is read
     into a typed field (resolution 3). Its meaning is undocumented.
      """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

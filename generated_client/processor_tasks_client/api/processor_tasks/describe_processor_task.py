@@ -83,7 +83,9 @@ def sync_detailed(
     ModelArts.4700 or ModelArts.4612 instead, and clients treat that as not found too.
     Not found is the status (400 or 404) and the code (ModelArts.4700 or
     ModelArts.4612) together: a 503 with ModelArts.4700 is the gateway being
-    unavailable (resolution 5).
+    unavailable (resolution 5). When several errors apply, the first of these
+    answers: 401, then the project and policy checks (404 ModelArts.2786 or 403),
+    then 400, then the unknown task's 404 (see *Order of checks*).
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -128,7 +130,9 @@ def sync(
     ModelArts.4700 or ModelArts.4612 instead, and clients treat that as not found too.
     Not found is the status (400 or 404) and the code (ModelArts.4700 or
     ModelArts.4612) together: a 503 with ModelArts.4700 is the gateway being
-    unavailable (resolution 5).
+    unavailable (resolution 5). When several errors apply, the first of these
+    answers: 401, then the project and policy checks (404 ModelArts.2786 or 403),
+    then 400, then the unknown task's 404 (see *Order of checks*).
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -175,7 +179,9 @@ async def asyncio_detailed(
     ModelArts.4700 or ModelArts.4612 instead, and clients treat that as not found too.
     Not found is the status (400 or 404) and the code (ModelArts.4700 or
     ModelArts.4612) together: a 503 with ModelArts.4700 is the gateway being
-    unavailable (resolution 5).
+    unavailable (resolution 5). When several errors apply, the first of these
+    answers: 401, then the project and policy checks (404 ModelArts.2786 or 403),
+    then 400, then the unknown task's 404 (see *Order of checks*).
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -220,7 +226,9 @@ async def asyncio(
     ModelArts.4700 or ModelArts.4612 instead, and clients treat that as not found too.
     Not found is the status (400 or 404) and the code (ModelArts.4700 or
     ModelArts.4612) together: a 503 with ModelArts.4700 is the gateway being
-    unavailable (resolution 5).
+    unavailable (resolution 5). When several errors apply, the first of these
+    answers: 401, then the project and policy checks (404 ModelArts.2786 or 403),
+    then 400, then the unknown task's 404 (see *Order of checks*).
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to

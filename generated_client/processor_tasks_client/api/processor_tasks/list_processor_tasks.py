@@ -166,6 +166,9 @@ def sync_detailed(
       parameter says otherwise; only `task_name` folds case.
     - Parameters this operation does not declare are ignored.
 
+    When several errors apply, the first of these answers: 401, then the project and
+    policy checks (404 ModelArts.2786 or 403), then 400 (see *Order of checks*).
+
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
             finding a project ID). At least 1 character. Required.
@@ -297,6 +300,9 @@ def sync(
     - String comparisons are exact (case and every character count) unless the
       parameter says otherwise; only `task_name` folds case.
     - Parameters this operation does not declare are ignored.
+
+    When several errors apply, the first of these answers: 401, then the project and
+    policy checks (404 ModelArts.2786 or 403), then 400 (see *Order of checks*).
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -432,6 +438,9 @@ async def asyncio_detailed(
       parameter says otherwise; only `task_name` folds case.
     - Parameters this operation does not declare are ignored.
 
+    When several errors apply, the first of these answers: 401, then the project and
+    policy checks (404 ModelArts.2786 or 403), then 400 (see *Order of checks*).
+
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
             finding a project ID). At least 1 character. Required.
@@ -563,6 +572,9 @@ async def asyncio(
     - String comparisons are exact (case and every character count) unless the
       parameter says otherwise; only `task_name` folds case.
     - Parameters this operation does not declare are ignored.
+
+    When several errors apply, the first of these answers: 401, then the project and
+    policy checks (404 ModelArts.2786 or 403), then 400 (see *Order of checks*).
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
