@@ -186,6 +186,59 @@ DEFAULT_MAX_REDIRECTS = 20
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
+_REDIRECT_BODY = 64 * 1024
+"""Most raw bytes of a followed redirect's body read (and thrown away) before the next hop.
+
+httpx reads the body of every answer an auth flow moves on from, in full and decoded,
+outside the client's size cap: an endless or compressed 302 body would fill memory, a
+broken Content-Encoding would raise httpx.DecodingError. The guard reads it first: a
+short body is drained so that the connection can serve the next hop; past this many
+bytes the connection is dropped instead.
+"""
+
+
+def _already_read(response: httpx.Response) -> bool:
+    try:
+        response.content  # noqa: B018 -- raises until the body has been read
+    except httpx.ResponseNotRead:
+        return False
+    return True
+
+
+def _mark_discarded(response: httpx.Response) -> None:
+    # What httpx's Response.read() returns from now on: the body is gone, on purpose.
+    response._content = b""
+
+
+def _discard(response: httpx.Response) -> None:
+    """Throw away the body of an answer the flow moves on from, reading at most _REDIRECT_BODY bytes."""
+    if _already_read(response):
+        return
+    try:
+        size = 0
+        for chunk in response.iter_raw():
+            size += len(chunk)
+            if size > _REDIRECT_BODY:
+                break
+    finally:
+        response.close()
+    _mark_discarded(response)
+
+
+async def _adiscard(response: httpx.Response) -> None:
+    """Async counterpart of :func:`_discard`."""
+    if _already_read(response):
+        return
+    try:
+        size = 0
+        async for chunk in response.aiter_raw():
+            size += len(chunk)
+            if size > _REDIRECT_BODY:
+                break
+    finally:
+        await response.aclose()
+    _mark_discarded(response)
+
 
 def is_loopback(host: str) -> bool:
     """True for ``localhost`` and any loopback address (127.0.0.0/8, ``::1``)."""
@@ -295,6 +348,9 @@ class CredentialGuard(httpx.Auth):
       ``X-Auth-Token``, ``X-Security-Token`` and every header the auth added are removed,
       and the auth does not run. This holds for the rest of the chain, even if it later
       comes back to the first origin.
+    * The body of a redirect answer it follows is thrown away, at most 64 KiB of it read
+      (a longer one drops the connection), so that httpx, which would read it whole and
+      decode it, finds nothing to read: redirects stay within the client's size cap.
     * When sending fails (refused, reset, timed out, ...), the credential headers are
       removed from the requests already sent, so that the error httpx raises, which
       keeps the request, carries no credential.
@@ -343,10 +399,13 @@ class CredentialGuard(httpx.Auth):
                             outgoing = flow.send(response)
                         except StopIteration:
                             break
+                        _discard(response)
                 else:
                     hops.sent.append(current)
                     response = yield current
                 current = hops.follow(response)
+                if current is not None:
+                    _discard(response)
         except BaseException:
             # httpx closes the flow when sending failed and then raises an error that holds
             # the request: it must not hold the credentials too.
@@ -369,10 +428,13 @@ class CredentialGuard(httpx.Auth):
                             outgoing = await flow.asend(response)
                         except StopAsyncIteration:
                             break
+                        await _adiscard(response)
                 else:
                     hops.sent.append(current)
                     response = yield current
                 current = hops.follow(response)
+                if current is not None:
+                    await _adiscard(response)
         except BaseException:
             hops.scrub()
             raise
