@@ -40,6 +40,7 @@ __all__ = [
     "canonical_query",
     "canonical_request",
     "canonical_uri",
+    "check_header_credential",
     "check_transport",
     "is_loopback",
 ]
@@ -92,6 +93,36 @@ def canonical_request(
     return text, ";".join(signed)
 
 
+def check_header_credential(setting: str, value: str) -> None:
+    """Refuse a credential that an HTTP header cannot carry, before anything is sent.
+
+    httpx and h11 reject such a header value only when the request is sent, and their
+    error message quotes the value: a token read from a file with its trailing line
+    break would end up, whole, in the APIConnectionError and in every log of it. This
+    check names the setting and what is wrong, never the value.
+
+    Raises:
+        ConfigurationError: ``value`` holds a line break, another control character, a
+            non-ASCII character, or starts or ends with a space.
+    """
+    for position, char in enumerate(value):
+        if " " <= char <= "~":
+            continue
+        kind = (
+            "a line break"
+            if char in "\r\n"
+            else ("a non-ASCII character" if ord(char) > 0x7F else "a control character")
+        )
+        raise ConfigurationError(
+            f"{setting} contains {kind} at position {position}, which an HTTP header cannot carry "
+            "(the value is not shown; read from a file? strip it)"
+        )
+    if value != value.strip(" "):
+        raise ConfigurationError(
+            f"{setting} starts or ends with a space, which an HTTP header cannot carry (the value is not shown)"
+        )
+
+
 class AkSkAuth(httpx.Auth):
     """Signs each request with an access key / secret key pair.
 
@@ -108,6 +139,10 @@ class AkSkAuth(httpx.Auth):
     def __init__(self, access_key: str, secret_key: str, security_token: str | None = None) -> None:
         if not access_key or not secret_key:
             raise ConfigurationError("AkSkAuth needs both an access key and a secret key")
+        # The SK only keys the HMAC and never travels; the others are header values.
+        check_header_credential("the access key", access_key)
+        if security_token:
+            check_header_credential("the security token", security_token)
         self.access_key = access_key
         self._secret_key = secret_key
         self._security_token = security_token
@@ -161,6 +196,7 @@ class TokenAuth(httpx.Auth):
     """
 
     def __init__(self, token: str, header: str = "X-Auth-Token", prefix: str = "") -> None:
+        check_header_credential("the token", f"{prefix} {token}" if prefix else token)
         self._token = token
         self.header = header
         self.prefix = prefix

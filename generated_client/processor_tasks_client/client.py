@@ -12,7 +12,14 @@ from ._transfer import (
     TransferLimits,
     check_limit,
 )
-from .auth import CREDENTIAL_HEADERS, DEFAULT_MAX_REDIRECTS, CredentialGuard, TokenAuth, check_transport
+from .auth import (
+    CREDENTIAL_HEADERS,
+    DEFAULT_MAX_REDIRECTS,
+    CredentialGuard,
+    TokenAuth,
+    check_header_credential,
+    check_transport,
+)
 from .errors import ConfigurationError
 from .retry import RetryPolicy
 
@@ -144,10 +151,10 @@ class Client:
     def _check_credentials_transport(self) -> None:
         # Fail when the client is built rather than at its first call; the guard checks
         # every request again (an absolute URL given to the httpx client, say).
-        has_credentials = self._credentials() is not None or any(
-            name.lower() in CREDENTIAL_HEADERS for name in self._headers
-        )
-        if has_credentials:
+        by_hand = [name for name in self._headers if name.lower() in CREDENTIAL_HEADERS]
+        for name in by_hand:
+            check_header_credential(f"the {name} header", self._headers[name])
+        if self._credentials() is not None or by_hand:
             try:
                 url = httpx.URL(self._base_url)
             except httpx.InvalidURL:
@@ -318,10 +325,10 @@ class AuthenticatedClient:
     def _check_credentials_transport(self) -> None:
         # Fail when the client is built rather than at its first call; the guard checks
         # every request again (an absolute URL given to the httpx client, say).
-        has_credentials = self._credentials() is not None or any(
-            name.lower() in CREDENTIAL_HEADERS for name in self._headers
-        )
-        if has_credentials:
+        by_hand = [name for name in self._headers if name.lower() in CREDENTIAL_HEADERS]
+        for name in by_hand:
+            check_header_credential(f"the {name} header", self._headers[name])
+        if self._credentials() is not None or by_hand:
             try:
                 url = httpx.URL(self._base_url)
             except httpx.InvalidURL:

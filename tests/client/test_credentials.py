@@ -393,3 +393,55 @@ def test_the_guard_shows_no_secret() -> None:
     guard = CredentialGuard(AkSkAuth(AK, SK, security_token=STS), follow_redirects=True)
     assert not [secret for secret in SECRETS if secret in repr(guard) + str(guard)]
     assert "AK-VISIBLE" in repr(guard)
+
+
+# -- credentials no header can carry ----------------------------------------------------------
+# httpx and h11 refuse such a value only when sending, with a message that quotes it whole:
+# the token would be in the APIConnectionError. The client refuses it when it is built.
+
+UNSENDABLE = {
+    "trailing-newline": TOKEN + "\n",  # a token read from a file
+    "crlf-injection": TOKEN + "\r\nX-Evil: 1",
+    "nul": TOKEN + "\x00",
+    "non-ascii": TOKEN + "é",
+    "leading-space": " " + TOKEN,
+}
+CREDENTIAL_BUILDERS: dict[str, Callable[[str], Any]] = {
+    "token": lambda value: AuthenticatedClient(base_url="https://a.example.invalid", token=value),
+    "security-token": lambda value: AkSkAuth(AK, SK, security_token=value),
+    "access-key": lambda value: AkSkAuth(value, SK),
+    "header-by-hand": lambda value: Client(base_url="https://a.example.invalid", headers={"X-Auth-Token": value}),
+}
+
+
+@pytest.mark.parametrize("value", UNSENDABLE.values(), ids=UNSENDABLE.keys())
+@pytest.mark.parametrize("builder", CREDENTIAL_BUILDERS.values(), ids=CREDENTIAL_BUILDERS.keys())
+def test_a_credential_no_header_can_carry_is_refused_unseen(builder: Callable[[str], Any], value: str) -> None:
+    with pytest.raises(errors.ConfigurationError, match="HTTP header cannot carry") as caught:
+        builder(value)
+    assert TOKEN not in _everything_shown(caught.value)
+
+
+def test_a_token_with_a_line_break_never_reaches_the_wire_or_an_error(stub: StubServer) -> None:
+    """The way a user meets it: a call with a token read from a file sends nothing and shows nothing."""
+    with pytest.raises(errors.ConfigurationError) as caught:
+        describe(AuthenticatedClient(base_url=stub.base_url, token=TOKEN + "\n", retry=None), "sync")
+    assert stub.seen == [] and TOKEN not in _everything_shown(caught.value)
+
+
+def test_from_env_refuses_a_security_token_with_a_line_break_unseen() -> None:
+    environ = {
+        "PROCESSOR_TASKS_BASE_URL": "https://a.example.invalid",
+        "HUAWEICLOUD_SDK_PROJECT_ID": "p",
+        "HUAWEICLOUD_SDK_AK": AK,
+        "HUAWEICLOUD_SDK_SK": SK,
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN": STS + "\n",  # a Kubernetes secret made from a file
+    }
+    with pytest.raises(errors.ConfigurationError, match="security token contains a line break") as caught:
+        ProcessorTasks.from_env(environ)
+    assert not [secret for secret in SECRETS if secret in _everything_shown(caught.value)]
+
+
+@pytest.mark.parametrize("builder", CREDENTIAL_BUILDERS.values(), ids=CREDENTIAL_BUILDERS.keys())
+def test_credentials_a_header_can_carry_are_accepted(builder: Callable[[str], Any]) -> None:
+    assert builder("MIIa-b_c.d+e/f=g~h") is not None
