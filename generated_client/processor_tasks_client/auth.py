@@ -41,6 +41,7 @@ __all__ = [
     "canonical_request",
     "canonical_uri",
     "check_header_credential",
+    "check_proxy",
     "check_transport",
     "is_loopback",
 ]
@@ -311,6 +312,46 @@ def check_transport(url: httpx.URL, *, allow_insecure_http: bool) -> None:
         f"them. Use an https:// base_url, or, if you know why you need it, build the client with "
         f"allow_insecure_http=True (from the environment: {ENV_ALLOW_INSECURE_HTTP}=1). "
         "Loopback hosts (localhost, 127.0.0.0/8, ::1) are always allowed."
+    )
+
+
+def _proxy_host(client: httpx.Client | httpx.AsyncClient, url: httpx.URL) -> str | None:
+    """The host of the proxy httpx would send a request for ``url`` through, or None.
+
+    httpx has no public way to ask which transport serves a URL; this reads its
+    ``_transport_for_url`` and httpcore's proxy pool. A transport of the caller's own
+    (``mounts=``, ``transport=``) is not a proxy this can see, and gives None.
+    """
+    try:
+        transport = client._transport_for_url(url)
+    except AttributeError:  # an httpx without this internal: nothing to check
+        return None
+    proxy_url = getattr(getattr(transport, "_pool", None), "_proxy_url", None)
+    host = getattr(proxy_url, "host", None)
+    return host.decode("ascii") if isinstance(host, bytes) else None
+
+
+def check_proxy(client: httpx.Client | httpx.AsyncClient, url: httpx.URL, *, allow_insecure_http: bool) -> None:
+    """Refuse to send credentials for a plain-http URL through a proxy that is not on loopback.
+
+    A request to ``http://127.0.0.1`` is safe on its own, but with ``HTTP_PROXY`` or
+    ``ALL_PROXY`` set (and no ``NO_PROXY`` for the host) httpx hands it, headers and all,
+    in clear text to the proxy, wherever that runs.
+
+    Raises:
+        ConfigurationError: such a proxy serves ``url`` and ``allow_insecure_http`` is False;
+            the message names NO_PROXY and the setting that allows it.
+    """
+    if url.scheme != "http" or allow_insecure_http:
+        return
+    host = _proxy_host(client, url)
+    if host is None or is_loopback(host):
+        return
+    raise ConfigurationError(
+        f"refusing to send credentials for {url.host!r} over plain http through the proxy {host!r} "
+        "(from HTTP_PROXY/ALL_PROXY): the proxy and anyone on the way to it could read them. Add the host "
+        "to NO_PROXY, pass httpx_args={'trust_env': False}, use an https:// base_url, or, if you know why "
+        f"you need it, build the client with allow_insecure_http=True ({ENV_ALLOW_INSECURE_HTTP}=1)."
     )
 
 

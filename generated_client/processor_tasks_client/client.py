@@ -18,6 +18,7 @@ from .auth import (
     CredentialGuard,
     TokenAuth,
     check_header_credential,
+    check_proxy,
     check_transport,
 )
 from .errors import ConfigurationError
@@ -148,18 +149,31 @@ class Client:
             allow_insecure_http=self._allow_insecure_http,
         )
 
+    def _has_credentials(self) -> bool:
+        return self._credentials() is not None or any(name.lower() in CREDENTIAL_HEADERS for name in self._headers)
+
     def _check_credentials_transport(self) -> None:
         # Fail when the client is built rather than at its first call; the guard checks
         # every request again (an absolute URL given to the httpx client, say).
-        by_hand = [name for name in self._headers if name.lower() in CREDENTIAL_HEADERS]
-        for name in by_hand:
-            check_header_credential(f"the {name} header", self._headers[name])
-        if self._credentials() is not None or by_hand:
+        for name in self._headers:
+            if name.lower() in CREDENTIAL_HEADERS:
+                check_header_credential(f"the {name} header", self._headers[name])
+        if self._has_credentials():
             try:
                 url = httpx.URL(self._base_url)
             except httpx.InvalidURL:
                 return  # httpx names the problem when the client is first used
             check_transport(url, allow_insecure_http=self._allow_insecure_http)
+
+    def _check_proxy(self, client: httpx.Client | httpx.AsyncClient) -> None:
+        # Known only once httpx has read HTTP_PROXY/ALL_PROXY/NO_PROXY: a plain-http
+        # base_url, loopback included, may be served by a proxy elsewhere.
+        if self._has_credentials():
+            try:
+                url = httpx.URL(self._base_url)
+            except httpx.InvalidURL:
+                return
+            check_proxy(client, url, allow_insecure_http=self._allow_insecure_http)
 
     def with_headers(self, headers: dict[str, str]) -> "Client":
         """Get a new client matching this one with additional headers"""
@@ -197,7 +211,7 @@ class Client:
     def get_httpx_client(self) -> httpx.Client:
         """Get the underlying httpx.Client, constructing a new one if not previously set"""
         if self._client is None:
-            self._client = httpx.Client(
+            client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
                 headers=_default_headers(self._headers),
@@ -207,6 +221,12 @@ class Client:
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
+            try:
+                self._check_proxy(client)
+            except ConfigurationError:
+                client.close()
+                raise
+            self._client = client
         return self._client
 
     def __enter__(self) -> Self:
@@ -230,7 +250,7 @@ class Client:
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
         if self._async_client is None:
-            self._async_client = httpx.AsyncClient(
+            async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
                 headers=_default_headers(self._headers),
@@ -240,6 +260,8 @@ class Client:
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
+            self._check_proxy(async_client)  # nothing opened yet: nothing to close
+            self._async_client = async_client
         return self._async_client
 
     async def __aenter__(self) -> Self:
@@ -322,18 +344,31 @@ class AuthenticatedClient:
             allow_insecure_http=self._allow_insecure_http,
         )
 
+    def _has_credentials(self) -> bool:
+        return self._credentials() is not None or any(name.lower() in CREDENTIAL_HEADERS for name in self._headers)
+
     def _check_credentials_transport(self) -> None:
         # Fail when the client is built rather than at its first call; the guard checks
         # every request again (an absolute URL given to the httpx client, say).
-        by_hand = [name for name in self._headers if name.lower() in CREDENTIAL_HEADERS]
-        for name in by_hand:
-            check_header_credential(f"the {name} header", self._headers[name])
-        if self._credentials() is not None or by_hand:
+        for name in self._headers:
+            if name.lower() in CREDENTIAL_HEADERS:
+                check_header_credential(f"the {name} header", self._headers[name])
+        if self._has_credentials():
             try:
                 url = httpx.URL(self._base_url)
             except httpx.InvalidURL:
                 return  # httpx names the problem when the client is first used
             check_transport(url, allow_insecure_http=self._allow_insecure_http)
+
+    def _check_proxy(self, client: httpx.Client | httpx.AsyncClient) -> None:
+        # Known only once httpx has read HTTP_PROXY/ALL_PROXY/NO_PROXY: a plain-http
+        # base_url, loopback included, may be served by a proxy elsewhere.
+        if self._has_credentials():
+            try:
+                url = httpx.URL(self._base_url)
+            except httpx.InvalidURL:
+                return
+            check_proxy(client, url, allow_insecure_http=self._allow_insecure_http)
 
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
         """Get a new client matching this one with additional headers"""
@@ -371,7 +406,7 @@ class AuthenticatedClient:
     def get_httpx_client(self) -> httpx.Client:
         """Get the underlying httpx.Client, constructing a new one if not previously set"""
         if self._client is None:
-            self._client = httpx.Client(
+            client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
                 headers=_default_headers(self._headers),
@@ -381,6 +416,12 @@ class AuthenticatedClient:
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
+            try:
+                self._check_proxy(client)
+            except ConfigurationError:
+                client.close()
+                raise
+            self._client = client
         return self._client
 
     def __enter__(self) -> Self:
@@ -404,7 +445,7 @@ class AuthenticatedClient:
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
         if self._async_client is None:
-            self._async_client = httpx.AsyncClient(
+            async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
                 headers=_default_headers(self._headers),
@@ -414,6 +455,8 @@ class AuthenticatedClient:
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
+            self._check_proxy(async_client)  # nothing opened yet: nothing to close
+            self._async_client = async_client
         return self._async_client
 
     async def __aenter__(self) -> Self:

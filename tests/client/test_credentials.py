@@ -445,3 +445,58 @@ def test_from_env_refuses_a_security_token_with_a_line_break_unseen() -> None:
 @pytest.mark.parametrize("builder", CREDENTIAL_BUILDERS.values(), ids=CREDENTIAL_BUILDERS.keys())
 def test_credentials_a_header_can_carry_are_accepted(builder: Callable[[str], Any]) -> None:
     assert builder("MIIa-b_c.d+e/f=g~h") is not None
+
+
+# -- plain http through a proxy ---------------------------------------------------------------
+# httpx sends a plain-http request through HTTP_PROXY/ALL_PROXY unless NO_PROXY names the
+# host, loopback included: the credentials would go in clear text to wherever the proxy runs.
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUEST_METHOD")
+
+
+@pytest.fixture
+def proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """An environment without proxy settings, for a test to add its own."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY", "http_proxy"])
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("mode", MODES)
+def test_credentials_do_not_go_in_clear_to_a_remote_proxy(
+    stub: StubServer, proxy_env: pytest.MonkeyPatch, mode: str, kind: str, variable: str
+) -> None:
+    proxy_env.setenv(variable, "http://proxy.example.invalid:3128")  # never contacted: refused first
+    with pytest.raises(errors.ConfigurationError, match="NO_PROXY") as caught:
+        describe(make_client(stub.base_url, kind), mode)
+    assert "allow_insecure_http=True" in str(caught.value) and "proxy.example.invalid" in str(caught.value)
+    assert not [secret for secret in SECRETS if secret in _everything_shown(caught.value)]
+    assert stub.seen == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_loopback_proxy_or_no_proxy_keeps_plain_http_allowed(
+    stub: StubServer, other: StubServer, proxy_env: pytest.MonkeyPatch, mode: str
+) -> None:
+    proxy_env.setenv("HTTP_PROXY", other.base_url)  # a proxy on loopback: nothing leaves the machine
+    other.reply(task("via-proxy"))
+    assert describe(make_client(stub.base_url, "token"), mode).status_code == 200
+    assert other.seen[0].path == stub.base_url + TASK_PATH and other.seen[0].headers["x-auth-token"] == TOKEN
+    proxy_env.setenv("HTTP_PROXY", "http://proxy.example.invalid:3128")
+    proxy_env.setenv("NO_PROXY", "127.0.0.1")
+    stub.reply(task())
+    assert describe(make_client(stub.base_url, "token"), mode).status_code == 200
+    assert stub.seen[0].headers["x-auth-token"] == TOKEN
+
+
+def test_a_remote_proxy_is_allowed_when_plain_http_is(stub: StubServer, proxy_env: pytest.MonkeyPatch) -> None:
+    proxy_env.setenv("HTTP_PROXY", "http://proxy.example.invalid:3128")
+    client = make_client(stub.base_url, "token", allow_insecure_http=True)
+    assert client.get_httpx_client() is not None  # built, not sent: the proxy does not exist
+    # Without credentials there is nothing to protect.
+    assert Client(base_url=stub.base_url).get_httpx_client() is not None
+    # https goes through the proxy in a tunnel, end to end encrypted.
+    assert make_client("https://modelarts.example.invalid", "token").get_httpx_client() is not None
