@@ -41,6 +41,11 @@ def _default_headers(headers: dict[str, str]) -> httpx.Headers:
     return merged
 
 
+def _masked_headers(headers: dict[str, str]) -> str:
+    # A credential header set by hand must not show in the client's repr().
+    return repr({name: "***" if name.lower() in CREDENTIAL_HEADERS else value for name, value in headers.items()})
+
+
 def _check_limit(_client: object, attribute: "Attribute[Any]", value: float | None) -> None:
     # Refuse a zero or negative bound when the client is built, not at its first call.
     check_limit(str(attribute.alias), value)
@@ -103,7 +108,7 @@ class Client:
     status raises its own APIStatusError subclass, others errors.UnexpectedStatus)."""
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
-    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
+    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", repr=_masked_headers)
     _timeout: httpx.Timeout | None = field(factory=_default_timeout, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
@@ -287,7 +292,7 @@ class AuthenticatedClient:
     status raises its own APIStatusError subclass, others errors.UnexpectedStatus)."""
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
-    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
+    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", repr=_masked_headers)
     _timeout: httpx.Timeout | None = field(factory=_default_timeout, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")

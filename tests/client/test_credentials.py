@@ -500,3 +500,13 @@ def test_a_remote_proxy_is_allowed_when_plain_http_is(stub: StubServer, proxy_en
     assert Client(base_url=stub.base_url).get_httpx_client() is not None
     # https goes through the proxy in a tunnel, end to end encrypted.
     assert make_client("https://modelarts.example.invalid", "token").get_httpx_client() is not None
+
+
+@pytest.mark.parametrize("name", ["X-Auth-Token", "x-security-token", "Authorization"])
+def test_a_credential_header_set_by_hand_is_masked_in_the_clients_repr(name: str) -> None:
+    for client in (
+        Client(base_url="https://a.example.invalid", headers={name: TOKEN, "Accept-Language": "en"}),
+        AuthenticatedClient(base_url="https://a.example.invalid", headers={name: TOKEN}),
+    ):
+        assert TOKEN not in repr(client) + str(client)
+        assert "Accept-Language" in repr(client) or isinstance(client, AuthenticatedClient)
