@@ -17,6 +17,7 @@ from .auth import (
     DEFAULT_MAX_REDIRECTS,
     CredentialGuard,
     TokenAuth,
+    _HeadersThenAuth,
     check_header_credential,
     check_proxy,
     check_transport,
@@ -142,7 +143,14 @@ class Client:
         return TransferLimits(self._attempt_timeout, self._call_timeout, self._max_response_bytes)
 
     def _credentials(self) -> httpx.Auth | None:
-        return self._auth
+        by_hand = {name: value for name, value in self._headers.items() if name.lower() in CREDENTIAL_HEADERS}
+        auth = self._auth
+        return _HeadersThenAuth(by_hand, auth) if by_hand else auth
+
+    def _plain_headers(self) -> dict[str, str]:
+        # The httpx client's default headers: credential headers set by hand travel per
+        # request through the auth instead (httpx's repr of its headers would show them).
+        return {name: value for name, value in self._headers.items() if name.lower() not in CREDENTIAL_HEADERS}
 
     def _request_auth(self) -> CredentialGuard:
         # httpx never follows redirects itself (follow_redirects=False on the httpx client):
@@ -181,11 +189,16 @@ class Client:
             check_proxy(client, url, allow_insecure_http=self._allow_insecure_http)
 
     def with_headers(self, headers: dict[str, str]) -> "Client":
-        """Get a new client matching this one with additional headers"""
+        """Get a new client matching this one with additional headers
+
+        Credential headers (``X-Auth-Token``, ...) apply to the new client only: this one's
+        httpx client keeps them out of its default headers.
+        """
+        plain = {name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS}
         if self._client is not None:
-            self._client.headers.update(headers)
+            self._client.headers.update(plain)
         if self._async_client is not None:
-            self._async_client.headers.update(headers)
+            self._async_client.headers.update(plain)
         return evolve(self, headers={**self._headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "Client":
@@ -219,7 +232,7 @@ class Client:
             client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=_default_headers(self._headers),
+                headers=_default_headers(self._plain_headers()),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,
@@ -258,7 +271,7 @@ class Client:
             async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=_default_headers(self._headers),
+                headers=_default_headers(self._plain_headers()),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,
@@ -335,9 +348,14 @@ class AuthenticatedClient:
         return TransferLimits(self._attempt_timeout, self._call_timeout, self._max_response_bytes)
 
     def _credentials(self) -> httpx.Auth | None:
-        if self.token:
-            return TokenAuth(self.token, self.auth_header_name, self.prefix)
-        return self._auth
+        by_hand = {name: value for name, value in self._headers.items() if name.lower() in CREDENTIAL_HEADERS}
+        auth = TokenAuth(self.token, self.auth_header_name, self.prefix) if self.token else self._auth
+        return _HeadersThenAuth(by_hand, auth) if by_hand else auth
+
+    def _plain_headers(self) -> dict[str, str]:
+        # The httpx client's default headers: credential headers set by hand travel per
+        # request through the auth instead (httpx's repr of its headers would show them).
+        return {name: value for name, value in self._headers.items() if name.lower() not in CREDENTIAL_HEADERS}
 
     def _request_auth(self) -> CredentialGuard:
         # httpx never follows redirects itself (follow_redirects=False on the httpx client):
@@ -376,11 +394,16 @@ class AuthenticatedClient:
             check_proxy(client, url, allow_insecure_http=self._allow_insecure_http)
 
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
-        """Get a new client matching this one with additional headers"""
+        """Get a new client matching this one with additional headers
+
+        Credential headers (``X-Auth-Token``, ...) apply to the new client only: this one's
+        httpx client keeps them out of its default headers.
+        """
+        plain = {name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS}
         if self._client is not None:
-            self._client.headers.update(headers)
+            self._client.headers.update(plain)
         if self._async_client is not None:
-            self._async_client.headers.update(headers)
+            self._async_client.headers.update(plain)
         return evolve(self, headers={**self._headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
@@ -414,7 +437,7 @@ class AuthenticatedClient:
             client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=_default_headers(self._headers),
+                headers=_default_headers(self._plain_headers()),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,
@@ -453,7 +476,7 @@ class AuthenticatedClient:
             async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=_default_headers(self._headers),
+                headers=_default_headers(self._plain_headers()),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,

@@ -211,6 +211,46 @@ class TokenAuth(httpx.Auth):
         yield request
 
 
+class _HeadersThenAuth(httpx.Auth):
+    """Sets credential headers given by hand (``headers={"X-Auth-Token": ...}``) on each request, then runs ``auth``.
+
+    Such headers are kept out of the httpx client's default headers, whose ``repr()``
+    httpx prints in full except for ``Authorization``, and, set here, they count as
+    added by the auth: :class:`CredentialGuard` sends them to the first origin only.
+    """
+
+    def __init__(self, headers: Mapping[str, str], auth: httpx.Auth | None) -> None:
+        self._headers = dict(headers)
+        self._auth = auth
+        self.requires_request_body = auth is not None and auth.requires_request_body
+
+    def __repr__(self) -> str:
+        return f"_HeadersThenAuth(headers={sorted(self._headers)!r}, auth={self._auth!r})"
+
+    __str__ = __repr__
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(self._headers)
+        if self._auth is None:
+            yield request
+            return
+        yield from self._auth.sync_auth_flow(request)
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        request.headers.update(self._headers)
+        if self._auth is None:
+            yield request
+            return
+        flow = self._auth.async_auth_flow(request)
+        outgoing = await flow.__anext__()
+        while True:
+            response = yield outgoing
+            try:
+                outgoing = await flow.asend(response)
+            except StopAsyncIteration:
+                return
+
+
 CREDENTIAL_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token"})
 """Headers that carry a credential of this API whoever set them (lower case).
 

@@ -510,3 +510,18 @@ def test_a_credential_header_set_by_hand_is_masked_in_the_clients_repr(name: str
     ):
         assert TOKEN not in repr(client) + str(client)
         assert "Accept-Language" in repr(client) or isinstance(client, AuthenticatedClient)
+        # Nor in httpx's repr of its client's headers (it masks only Authorization) or its auth.
+        for httpx_client in (client.get_httpx_client(), client.get_async_httpx_client()):
+            assert TOKEN not in repr(httpx_client.headers) + repr(httpx_client.auth)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_credential_header_set_by_hand_goes_with_each_request_and_with_auth(stub: StubServer, mode: str) -> None:
+    stub.reply(redirect("/v2/p/processor-tasks/moved"), task())
+    auth = AkSkAuth(AK, SK, security_token=STS)
+    client = Client(
+        base_url=stub.base_url, headers={"X-Auth-Token": TOKEN}, auth=auth, follow_redirects=True, retry=None
+    )
+    assert describe(client, mode).status_code == 200  # type: ignore[arg-type]
+    for seen in stub.seen:  # the first request and the same-origin redirect
+        assert seen.headers["x-auth-token"] == TOKEN and seen.headers["authorization"] == sdk_signature(seen)
