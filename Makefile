@@ -77,7 +77,7 @@ bench: $(STAMP) ## Run the benchmarks and print the ratio table
 	$(PY) -m benchmarks
 
 clean: ## Remove everything make creates: venv, node_modules, build output, reports, caches
-	rm -rf $(VENV) node_modules build reports .nox .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks
+	rm -rf $(VENV) node_modules build reports .nox .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks .schemathesis
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # --- API review kit: rendered reference, lint, breaking-change report (issue 5) -------

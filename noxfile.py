@@ -99,11 +99,13 @@ def client(session: nox.Session, dependencies: str) -> None:
     session.install(*pinned_test_tools(), *wanted)
     # The test tools must not have pulled a client dependency above its floor: check what is installed.
     names = [re.split(r"[=<>!~\s\[(;]", r, maxsplit=1)[0] for r in declared]
+    # Versions compare as versions, not strings: a floor written ">=0.19" installs as "0.19.0".
     probe = (
-        "import importlib.metadata as m, sys; "
+        "import importlib.metadata as m, sys; from packaging.version import Version as V; "
         f"got = {{n: m.version(n) for n in {names!r}}}; print(sys.version.split()[0], got); "
         f"want = {dict(r.split('==') for r in lowest(declared))!r}; "
-        f"sys.exit({dependencies == 'lowest'!r} and got != want and f'not the floors: {{got}} != {{want}}')"
+        "off = {n: (got[n], w) for n, w in want.items() if V(got[n]) != V(w)}; "
+        f"sys.exit({dependencies == 'lowest'!r} and bool(off) and f'not the floors (installed, floor): {{off}}')"
     )
     session.run("python", "-c", probe)
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *CLIENT_TESTS, *session.posargs)

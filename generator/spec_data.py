@@ -109,7 +109,9 @@ def operations(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         result[f"{method} {path}"] = {
             "operation_id": op["operationId"],
             "summary": _flat(op.get("summary")),
-            "description": _flat(op.get("description")),
+            # Line breaks kept: the command line's help wraps it paragraph by paragraph and
+            # keeps its `- ` lists (generator/runtime/cli.py, _HelpFormatter).
+            "description": (op.get("description") or "").strip(),
             "parameters": {name: parameter_entry(spec, p) for (name, _), p in merged.items()},
         }
     return result

@@ -46,7 +46,9 @@ from .types import UNSET, Unset
 try:
     import msgspec  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # the pure-Python reference path serves alone
-    msgspec = None  # type: ignore[assignment]
+    # Without msgspec installed (the default: `fast` is an optional extra) the import above
+    # is Any to mypy and this assignment is fine, so the ignore must tolerate being unused.
+    msgspec = None  # type: ignore[assignment, unused-ignore]
 
 T = TypeVar("T")
 

@@ -35,8 +35,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import logging
 import os
+import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
@@ -172,10 +175,30 @@ def _add_parameter(parser: argparse.ArgumentParser, entry: Mapping[str, Any]) ->
     parser.add_argument("--" + name.replace("_", "-"), **options)
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions paragraph by paragraph, keeping the contract's ``- `` lists as lists.
+
+    argparse's own formatter runs every description into one paragraph, which turns the
+    list operation's "How values are read:" list into a run-on sentence.
+    """
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        blocks = []
+        for paragraph in re.split(r"\n\s*\n", text.strip()):
+            lines: list[str] = []
+            for item in re.split(r"\n\s*(?=- )", paragraph):
+                words = " ".join(item.split())
+                hanging = indent + ("  " if words.startswith("- ") else "")
+                lines += textwrap.wrap(words, width, initial_indent=indent, subsequent_indent=hanging)
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; its filters, choices and help come from the contract."""
     parser = argparse.ArgumentParser(
         prog=PROG,
+        formatter_class=_HelpFormatter,
         description="Query ModelArts processing tasks. Endpoint and credentials come from the environment "
         "(PROCESSOR_TASKS_BASE_URL, HUAWEICLOUD_SDK_PROJECT_ID, and PROCESSOR_TASKS_TOKEN or "
         "HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK).",
@@ -184,7 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    listing = commands.add_parser("list", help=LIST_OPERATION["summary"], description=LIST_OPERATION["description"])
+    listing = commands.add_parser(
+        "list",
+        help=LIST_OPERATION["summary"],
+        description=LIST_OPERATION["description"],
+        formatter_class=_HelpFormatter,
+    )
     for entry in LIST_OPERATION["parameters"].values():
         if entry["name"] != BOUND:
             _add_parameter(listing, entry)
@@ -203,7 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     describe = commands.add_parser(
-        "describe", help=DESCRIBE_OPERATION["summary"], description=DESCRIBE_OPERATION["description"]
+        "describe",
+        help=DESCRIBE_OPERATION["summary"],
+        description=DESCRIBE_OPERATION["description"],
+        formatter_class=_HelpFormatter,
     )
     for entry in DESCRIBE_OPERATION["parameters"].values():
         if entry["name"] != BOUND:
@@ -352,6 +383,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = parser.parse_args(argv)
     if getattr(args, "all", False) and getattr(args, PAGING["page-param"], None) is not None:
         parser.error(f"--all walks every page; do not give --{PAGING['page-param']}")
+    # The client logs give-ups and doubtful page walks at WARNING; without a handler Python
+    # would print them bare. Here they read like the command's other messages.
+    logger = logging.getLogger("processor_tasks_client")  # the name retry.py and pagination.py log to
+    handler: logging.Handler | None = None
+    if not logger.hasHandlers():
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter(f"{PROG}: warning: %(message)s"))
+        logger.addHandler(handler)
     try:
         return run(args, os.environ if environ is None else environ, sys.stdout, sys.stderr)
     except KeyboardInterrupt:
@@ -365,6 +405,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except (errors.ProcessorTasksError, ValueError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return exit_code_for(error)
+    finally:
+        if handler is not None:
+            logger.removeHandler(handler)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ when a client is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import socket
@@ -56,7 +57,8 @@ class RecordedRequest:
     query: tuple[tuple[str, str], ...]
     headers: Mapping[str, str]
     status: int | None
-    """The status answered; None when the connection was dropped by an injected fault."""
+    """The status answered; None when the connection was dropped by an injected fault, or
+    when an in-process client stopped waiting (read timeout) before the answer began."""
 
     @property
     def auth_scheme(self) -> Literal["token", "aksk"] | None:
@@ -112,18 +114,41 @@ class _Recorder:
         await self.app(scope, receive, watch)
 
 
+def _read_timeout(request: httpx.Request) -> float | None:
+    """The client's read timeout for ``request``: in-process, it bounds the wait for the answer."""
+    timeout = request.extensions.get("timeout", {})
+    read = timeout.get("read") if isinstance(timeout, Mapping) else None
+    return float(read) if isinstance(read, int | float) else None
+
+
 class _AsyncTransport(httpx.ASGITransport):
-    """httpx's ASGI transport, with a dropped connection surfacing as it does over a socket."""
+    """httpx's ASGI transport, behaving as a socket would where a client can tell the difference.
+
+    A dropped connection surfaces as ``httpx.RemoteProtocolError``, and an answer that takes
+    longer than the client's read timeout (an injected latency) as ``httpx.ReadTimeout``:
+    without a socket nothing else would bound the wait, and a test of the caller's timeout
+    handling would pass in-process only by waiting out the latency.
+    """
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        read = _read_timeout(request)
         try:
-            return await super().handle_async_request(request)
+            with anyio.fail_after(read):
+                return await super().handle_async_request(request)
         except DroppedConnection as exc:
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request) from exc
+        except TimeoutError as exc:
+            raise httpx.ReadTimeout(f"no answer within the read timeout ({read} s)", request=request) from exc
 
 
-class _SyncTransport(httpx.BaseTransport):
-    """Serves a sync ``httpx.Client`` from the ASGI app, on an event loop owned by ``portal``."""
+class _InProcessTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Serves sync and async httpx clients from the ASGI app, so one client does both.
+
+    Async requests run on the caller's event loop; sync ones on an event loop owned by
+    ``portal``. One transport for both matters because ``AuthenticatedClient`` gives the same
+    ``httpx_args`` to its sync and its async httpx client: the ``ProcessorTasks`` facade's
+    ``a*`` methods then work on a handle's client as its sync methods do.
+    """
 
     def __init__(self, app: ASGIApp, portal: BlockingPortal) -> None:
         self._inner = _AsyncTransport(app=app)
@@ -133,12 +158,17 @@ class _SyncTransport(httpx.BaseTransport):
         body = request.read()
 
         async def call() -> tuple[int, httpx.Headers, bytes]:
-            inner = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+            inner = httpx.Request(
+                request.method, request.url, headers=request.headers, content=body, extensions=request.extensions
+            )
             response = await self._inner.handle_async_request(inner)
             return response.status_code, response.headers, await response.aread()
 
         status, headers, content = self._portal.call(call)
         return httpx.Response(status, headers=headers, content=content, request=request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._inner.handle_async_request(request)
 
 
 @functools.lru_cache(maxsize=4)
@@ -168,14 +198,12 @@ class MockHandle:
         app: MockServer,
         recorder: _Recorder,
         base_url: str,
-        sync_transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
+        transport: _InProcessTransport | None = None,
     ) -> None:
         self.app = app
         self._recorder = recorder
         self.base_url = base_url
-        self._sync_transport = sync_transport
-        self._async_transport = async_transport
+        self._transport = transport
         self._clients: list[AuthenticatedClient] = []
         settings = app.settings
         self.project_id = settings.project
@@ -255,33 +283,38 @@ class MockHandle:
             self._recorder.requests.clear()
 
     # -- clients ---------------------------------------------------------------------------
-    def _client(self, auth: Auth, transport: Any, client_args: dict[str, Any]) -> AuthenticatedClient:
+    def client(self, auth: Auth = "token", **client_args: Any) -> AuthenticatedClient:
+        """An ``AuthenticatedClient`` for this mock, with a token or AK/SK signing.
+
+        It serves sync calls and async ones (``asyncio()``, ``aiter_*``, the facade's ``a*``
+        methods) alike. ``client_args`` go to ``AuthenticatedClient`` (``retry=``,
+        ``timeout=``, ...). The handle closes it, sync and async side, when it ends.
+        """
         from processor_tasks_client import AkSkAuth, AuthenticatedClient
 
-        if transport is not None:
-            client_args["httpx_args"] = {**client_args.get("httpx_args", {}), "transport": transport}
+        httpx_args = dict(client_args.pop("httpx_args", {}))
+        if self._transport is not None:
+            httpx_args["transport"] = self._transport
+        elif "transport" not in httpx_args:
+            # Over a socket, a kept-alive connection of an async client belongs to the event
+            # loop of the test that used it; once that loop is closed, nothing can close the
+            # connection any more and its socket is reported unclosed when collected. A
+            # connection per request leaves nothing open when a call returns.
+            httpx_args.setdefault("limits", httpx.Limits(max_keepalive_connections=0))
         if auth == "token":
-            client = AuthenticatedClient(base_url=self.base_url, token=self.token, **client_args)
+            client = AuthenticatedClient(base_url=self.base_url, token=self.token, httpx_args=httpx_args, **client_args)
         else:
             aksk = AkSkAuth(self.access_key, self.secret_key)
-            client = AuthenticatedClient(base_url=self.base_url, auth=aksk, **client_args)
+            client = AuthenticatedClient(base_url=self.base_url, auth=aksk, httpx_args=httpx_args, **client_args)
         self._clients.append(client)
         return client
 
-    def client(self, auth: Auth = "token", **client_args: Any) -> AuthenticatedClient:
-        """A sync ``AuthenticatedClient`` for this mock, with a token or AK/SK signing.
-
-        ``client_args`` go to ``AuthenticatedClient`` (``retry=``, ``timeout=``, ...). Closed
-        when the handle ends.
-        """
-        return self._client(auth, self._sync_transport, dict(client_args))
-
     def async_client(self, auth: Auth = "token", **client_args: Any) -> AuthenticatedClient:
-        """Like :meth:`client`, for the ``asyncio()``/``aiter_*`` calls."""
-        return self._client(auth, self._async_transport, dict(client_args))
+        """The same as :meth:`client`; reads better where the code under test is async."""
+        return self.client(auth, **client_args)
 
     def processor_tasks(self, auth: Auth = "token", **client_args: Any) -> ProcessorTasks:
-        """The ``ProcessorTasks`` facade bound to :attr:`project_id` (sync calls)."""
+        """The ``ProcessorTasks`` facade on :meth:`client`, bound to :attr:`project_id` (sync and async methods)."""
         from processor_tasks_client import ProcessorTasks
 
         return ProcessorTasks(self.client(auth, **client_args), self.project_id)
@@ -294,9 +327,25 @@ class MockHandle:
         return {**env, "HUAWEICLOUD_SDK_AK": self.access_key, "HUAWEICLOUD_SDK_SK": self.secret_key}
 
     def _close(self) -> None:
+        opened_async = []
         for client in self._clients:
             if client._client is not None:  # only what was opened
-                client.get_httpx_client().close()
+                client._client.close()
+            if client._async_client is not None:
+                opened_async.append(client._async_client)
+        if not opened_async:
+            return
+        # The loops the async clients ran on may be closed by now, and one may be running in
+        # this thread (a `with serving()` inside async code): close them on a loop of their
+        # own. They hold no connection by then (in-process: none ever; over a socket: none
+        # kept alive), so that loop has nothing to touch but their state.
+        with anyio.from_thread.start_blocking_portal() as portal:
+            for async_client in opened_async:
+                # RuntimeError: a connection kept alive on a loop that is gone (a test gave
+                # its own `limits` or transport); only that loop could close it. Such a
+                # client is the test's to close, with `async with`.
+                with contextlib.suppress(RuntimeError):
+                    portal.call(async_client.aclose)
 
 
 def _settings(settings: Settings | None, fixture: Path | None) -> Settings:
@@ -316,16 +365,15 @@ def _settings(settings: Settings | None, fixture: Path | None) -> Settings:
 def in_process(settings: Settings | None = None, *, fixture: Path | None = None) -> Iterator[MockHandle]:
     """The mock served to clients in this process through ASGI transports (no socket).
 
-    Sync clients run the app on an event loop in one helper thread for the handle's life;
-    async clients run it on their own loop. A dropped connection surfaces as
-    ``httpx.RemoteProtocolError``, as over a socket.
+    Sync calls run the app on an event loop in one helper thread for the handle's life;
+    async calls run it on their own loop. As over a socket, a dropped connection surfaces as
+    ``httpx.RemoteProtocolError`` and an answer slower than the client's read timeout as
+    ``httpx.ReadTimeout``.
     """
     app = _app(_settings(settings, fixture))
     recorder = _Recorder(app)
     with anyio.from_thread.start_blocking_portal() as portal:
-        handle = MockHandle(
-            app, recorder, IN_PROCESS_URL, _SyncTransport(recorder, portal), _AsyncTransport(app=recorder)
-        )
+        handle = MockHandle(app, recorder, IN_PROCESS_URL, _InProcessTransport(recorder, portal))
         try:
             yield handle
         finally:

@@ -117,6 +117,15 @@ def test_faults_exit_with_their_codes() -> None:
     with running_mock_server({"MOCK_FAULT_503_RATE": "1", "MOCK_FAULT_RETRY_AFTER": "0"}) as url:
         result = run_cli(url, "list")
         assert (result.returncode, "503" in result.stderr) == (9, True), result.stderr
+        # The client's give-up warning reads like the command's own messages, not bare.
+        lines = result.stderr.splitlines()
+        assert [line.split(": ")[:2] for line in lines] == [
+            ["processor-tasks", "warning"],
+            ["processor-tasks", "error"],
+        ]
+    with running_mock_server({"MOCK_FAULT_429_RATE": "1", "MOCK_FAULT_RETRY_AFTER": "0"}) as url:
+        result = run_cli(url, "list")
+        assert (result.returncode, "429" in result.stderr) == (8, True), result.stderr
     with running_mock_server({"MOCK_FAULT_DROP_RATE": "1"}) as url:
         result = run_cli(url, "list")
         assert result.returncode == 12, result.stderr
@@ -139,6 +148,23 @@ def test_options_choices_and_help_come_from_the_spec() -> None:
         if ref:
             enum = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["enum"]
             assert action.choices == [str(v) for v in enum]
+
+
+def test_help_keeps_the_paragraphs_and_lists_of_the_operation_description() -> None:
+    spec = yaml.safe_load(SPEC.read_text())
+    description = spec["paths"]["/v2/{project_id}/processor-tasks"]["get"]["description"]
+    items = [line.strip() for line in description.splitlines() if line.strip().startswith("- ")]
+    assert len(items) >= 3  # the "How values are read" list
+    parser = cli.build_parser()
+    listing = parser._subparsers._group_actions[0].choices["list"]  # type: ignore[union-attr, index]
+    lines = listing.format_help().splitlines()
+    for item in items:
+        start = " ".join(item.split()[:4])
+        assert any(line.startswith(start) for line in lines), (start, lines)  # not run into the text before
+    for paragraph in description.strip().split("\n\n")[1:]:
+        start = " ".join(paragraph.split()[:4])
+        at = next(i for i, line in enumerate(lines) if line.startswith(start))
+        assert lines[at - 1] == "", lines[at - 1 : at + 1]  # a paragraph of its own
 
 
 def test_exit_codes_are_distinct_per_error_class() -> None:

@@ -176,21 +176,39 @@ def _lenient_first(on: bool) -> None:
                 plan.extended = None
 
 
-def _canonical(value: Any) -> Any:
+def _canonical(value: Any) -> list[tuple[str, ...]]:
     """A form that compares equal only for the same types and values; JSON member order aside.
 
     Stricter than ==: it tells 1 from 1.0 and True, an enum member from its value, UNSET from
     None, and it equates NaN with NaN. Objects' member order is not part of a result (nor of
     JSON), and the fast path may keep unknown fields in the order it first met them.
+
+    A flat token list built with an explicit stack, not recursion: on Python 3.12+ json.loads
+    accepts bodies nested thousands deep, deeper than Python's recursion limit.
     """
-    if attrs.has(type(value)):
-        fields = {field.name: getattr(value, field.name) for field in attrs.fields(type(value))}
-        return (type(value).__name__, _canonical(fields))
-    if isinstance(value, dict):
-        return ("dict", sorted((repr(key), _canonical(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return (type(value).__name__, [_canonical(item) for item in value])
-    return (type(value).__name__, repr(value))
+    tokens: list[tuple[str, ...]] = []
+    stack: list[tuple[bool, Any]] = [(False, value)]  # (is a ready token, item)
+    while stack:
+        ready, item = stack.pop()
+        if ready:
+            tokens.append(item)
+            continue
+        if attrs.has(type(item)):
+            fields = {field.name: getattr(item, field.name) for field in attrs.fields(type(item))}
+            tokens.append(("attrs", type(item).__name__))
+            stack.append((False, fields))
+        elif isinstance(item, dict):
+            members = sorted(item.items(), key=lambda member: repr(member[0]))
+            tokens.append(("dict", str(len(members))))
+            for key, member in reversed(members):
+                stack.append((False, member))
+                stack.append((True, ("key", repr(key))))
+        elif isinstance(item, list | tuple):
+            tokens.append((type(item).__name__, str(len(item))))
+            stack.extend((False, member) for member in reversed(item))
+        else:
+            tokens.append((type(item).__name__, repr(item)))
+    return tokens
 
 
 def _both(content: bytes, from_dict: Callable[[Any], Any]) -> tuple[str, Any]:

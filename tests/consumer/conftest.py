@@ -15,8 +15,9 @@ import site
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -62,18 +63,30 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mypy-cache")
 
 
-FreshVenv = Callable[[Path], Path]
+class FreshVenv(Protocol):
+    """Make a venv in ``folder`` and return its python; ``without`` names distributions it must not see."""
+
+    def __call__(self, folder: Path, without: Sequence[str] = ()) -> Path: ...
 
 
 @pytest.fixture(scope="session")
 def fresh_venv() -> Iterator[FreshVenv]:
     """Make a venv in a folder and return its python."""
 
-    def make(folder: Path) -> Path:
+    def make(folder: Path, without: Sequence[str] = ()) -> Path:
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
         python = folder / "bin" / "python"
         purelib = run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], folder)
         ours = [p for p in site.getsitepackages() if Path(p).is_dir()] or [sysconfig.get_paths()["purelib"]]
+        if without:
+            # A folder of links to everything else, so that neither Python nor mypy finds
+            # those distributions (msgspec: a service that did not install the `fast` extra).
+            shown = folder / "shown-site-packages"
+            shown.mkdir()
+            for entry in (e for p in ours for e in Path(p).iterdir()):
+                if not entry.name.lower().startswith(tuple(without)) and not (shown / entry.name).exists():
+                    (shown / entry.name).symlink_to(entry)
+            ours = [str(shown)]
         (Path(purelib.stdout.strip()) / "zz_repo_venv.pth").write_text("\n".join(ours) + "\n")
         return python
 

@@ -4,7 +4,8 @@ Each service imports the client the way its vendoring gives it, passes ``mypy --
 lists and describes tasks against the mock (a separate process) with a token and with AK/SK.
 The ways (generated_client/README.md, "Install"):
 
-* ``copy``: the package folder copied to ``myservice/_vendor/processor_tasks_client``;
+* ``copy``: the package folder copied to ``myservice/_vendor/processor_tasks_client`` by the
+  guide's own command, and type-checked with the service in a venv without msgspec;
 * ``pip``: ``pip install ./generated_client`` (here: its wheel, built once per session);
 * ``vcs``: a pinned ``name @ git+…@<commit>#subdirectory=generated_client`` requirement
   (``file://localhost/…``: pip 23 refuses a file URL without a host in that form).
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,7 +26,7 @@ import pytest
 import yaml
 
 from tests.consumer.conftest import GENERATED, FreshVenv, pip_install, run
-from tests.paths import SPEC
+from tests.paths import ROOT, SPEC
 
 pytestmark = pytest.mark.slow  # builds wheels and venvs: about a minute for the folder
 
@@ -94,13 +97,20 @@ def _completed_ids(base_url: str) -> list[str]:
         return ids
 
 
+def copy_command() -> str:
+    """The copy command of the generated guide's "Install" table."""
+    commands = re.findall(r"`([^`]*cp -r [^`]*)`", (GENERATED / "README.md").read_text())
+    assert len(commands) == 1, commands
+    return str(commands[0])
+
+
 def _service(way: str, folder: Path, python: Path, wheels: Path) -> tuple[list[str], str]:
     """Set up the service for ``way``; return (mypy arguments, module to run)."""
     if way == "copy":
-        vendor = folder / "myservice" / "_vendor"
-        shutil.copytree(GENERATED / "processor_tasks_client", vendor / "processor_tasks_client")
+        # The guide's own command, as a reader would paste it into the service's root.
+        (folder / "myservice").mkdir()
+        run(["sh", "-c", copy_command().replace("CHECKOUT", shlex.quote(str(ROOT)))], folder)
         (folder / "myservice" / "__init__.py").write_text("")
-        (vendor / "__init__.py").write_text("")
         (folder / "myservice" / "app.py").write_text(SERVICE.format(root="myservice._vendor.processor_tasks_client"))
         return ["-p", "myservice"], "myservice.app"
     (folder / "service.py").write_text(SERVICE.format(root="processor_tasks_client"))
@@ -133,7 +143,9 @@ def test_vendored_client_type_checks_and_reads_tasks(
         pytest.fail("git is needed for the VCS way")  # present wherever this repository is cloned
     folder = tmp_path / f"service-{way}"
     folder.mkdir()
-    python = fresh_venv(tmp_path / "venv")
+    # The copied package is type-checked as part of the service, which mostly runs without
+    # the optional msgspec: the copy must be --strict clean that way too.
+    python = fresh_venv(tmp_path / "venv", without=("msgspec",) if way == "copy" else ())
     mypy_args, module = _service(way, folder, python, wheels)
 
     checked = run([python, "-m", "mypy", "--strict", "--cache-dir", mypy_cache, *mypy_args], folder)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import re
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,6 +90,45 @@ async def test_async_client_in_process(mock: MockHandle) -> None:
         found = [t.task_id async for t in list_processor_tasks.aiter_items(mock.project_id, client=client, limit=1)]
     assert found == ["t-1", "t-2", "t-3"]
     assert {r.auth_scheme for r in mock.requests} == {"aksk"}
+
+
+async def test_one_client_serves_sync_and_async_calls_and_so_does_the_facade(mock: MockHandle) -> None:
+    mock.seed(TASKS)
+    tasks = mock.processor_tasks("aksk")
+    assert (await tasks.adescribe_processor_task("t-2")).name == "beta"
+    assert [t.task_id async for t in tasks.aiter_list_processor_tasks(limit=2)] == ["t-1", "t-2", "t-3"]
+    assert tasks.describe_processor_task("t-3").name == "gamma"
+    assert {r.auth_scheme for r in mock.requests} == {"aksk"}
+
+
+def test_in_process_an_answer_slower_than_the_read_timeout_times_out(mock: MockHandle) -> None:
+    # No socket bounds the wait in-process; the transports apply the client's read timeout.
+    mock.inject(slow=2, latency_ms=5_000)
+    client = mock.client(timeout=httpx.Timeout(0.2), retry=None)
+    with pytest.raises(errors.APITimeoutError):
+        list_processor_tasks.sync(mock.project_id, client=client)
+    with pytest.raises(errors.APITimeoutError):
+        asyncio.run(list_processor_tasks.asyncio(mock.project_id, client=client))
+    assert [r.status for r in mock.requests] == [None, None]
+    assert list_processor_tasks.sync(mock.project_id, client=client).count  # the latency was for two
+
+
+def test_async_clients_are_closed_and_leave_no_socket_open_when_the_handle_ends() -> None:
+    gc.collect()  # what earlier tests left behind is not this handle's
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with serving() as handle:
+            handle.seed(TASKS)
+            client = handle.async_client("aksk")
+
+            async def walk() -> list[str]:
+                return [t.task_id async for t in list_processor_tasks.aiter_items(handle.project_id, client=client)]
+
+            # Each asyncio.run is a test's event loop, closed when it ends.
+            assert asyncio.run(walk()) == asyncio.run(walk()) == ["t-1", "t-2", "t-3"]
+        gc.collect()
+    assert client._async_client is not None and client._async_client.is_closed
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
 def test_settings_reach_the_mock() -> None:
