@@ -40,6 +40,8 @@ __all__ = [
     "canonical_query",
     "canonical_request",
     "canonical_uri",
+    "check_header_credential",
+    "check_proxy",
     "check_transport",
     "is_loopback",
 ]
@@ -92,6 +94,36 @@ def canonical_request(
     return text, ";".join(signed)
 
 
+def check_header_credential(setting: str, value: str) -> None:
+    """Refuse a credential that an HTTP header cannot carry, before anything is sent.
+
+    httpx and h11 reject such a header value only when the request is sent, and their
+    error message quotes the value: a token read from a file with its trailing line
+    break would end up, whole, in the APIConnectionError and in every log of it. This
+    check names the setting and what is wrong, never the value.
+
+    Raises:
+        ConfigurationError: ``value`` holds a line break, another control character, a
+            non-ASCII character, or starts or ends with a space.
+    """
+    for position, char in enumerate(value):
+        if " " <= char <= "~":
+            continue
+        kind = (
+            "a line break"
+            if char in "\r\n"
+            else ("a non-ASCII character" if ord(char) > 0x7F else "a control character")
+        )
+        raise ConfigurationError(
+            f"{setting} contains {kind} at position {position}, which an HTTP header cannot carry "
+            "(the value is not shown; read from a file? strip it)"
+        )
+    if value != value.strip(" "):
+        raise ConfigurationError(
+            f"{setting} starts or ends with a space, which an HTTP header cannot carry (the value is not shown)"
+        )
+
+
 class AkSkAuth(httpx.Auth):
     """Signs each request with an access key / secret key pair.
 
@@ -108,6 +140,10 @@ class AkSkAuth(httpx.Auth):
     def __init__(self, access_key: str, secret_key: str, security_token: str | None = None) -> None:
         if not access_key or not secret_key:
             raise ConfigurationError("AkSkAuth needs both an access key and a secret key")
+        # The SK only keys the HMAC and never travels; the others are header values.
+        check_header_credential("the access key", access_key)
+        if security_token:
+            check_header_credential("the security token", security_token)
         self.access_key = access_key
         self._secret_key = secret_key
         self._security_token = security_token
@@ -161,6 +197,7 @@ class TokenAuth(httpx.Auth):
     """
 
     def __init__(self, token: str, header: str = "X-Auth-Token", prefix: str = "") -> None:
+        check_header_credential("the token", f"{prefix} {token}" if prefix else token)
         self._token = token
         self.header = header
         self.prefix = prefix
@@ -175,6 +212,46 @@ class TokenAuth(httpx.Auth):
         yield request
 
 
+class _HeadersThenAuth(httpx.Auth):
+    """Sets credential headers given by hand (``headers={"X-Auth-Token": ...}``) on each request, then runs ``auth``.
+
+    Such headers are kept out of the httpx client's default headers, whose ``repr()``
+    httpx prints in full except for ``Authorization``, and, set here, they count as
+    added by the auth: :class:`CredentialGuard` sends them to the first origin only.
+    """
+
+    def __init__(self, headers: Mapping[str, str], auth: httpx.Auth | None) -> None:
+        self._headers = dict(headers)
+        self._auth = auth
+        self.requires_request_body = auth is not None and auth.requires_request_body
+
+    def __repr__(self) -> str:
+        return f"_HeadersThenAuth(headers={sorted(self._headers)!r}, auth={self._auth!r})"
+
+    __str__ = __repr__
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(self._headers)
+        if self._auth is None:
+            yield request
+            return
+        yield from self._auth.sync_auth_flow(request)
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        request.headers.update(self._headers)
+        if self._auth is None:
+            yield request
+            return
+        flow = self._auth.async_auth_flow(request)
+        outgoing = await flow.__anext__()
+        while True:
+            response = yield outgoing
+            try:
+                outgoing = await flow.asend(response)
+            except StopAsyncIteration:
+                return
+
+
 CREDENTIAL_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token"})
 """Headers that carry a credential of this API whoever set them (lower case).
 
@@ -186,6 +263,59 @@ DEFAULT_MAX_REDIRECTS = 20
 """The most redirects followed for one request unless ``httpx_args`` sets ``max_redirects`` (httpx's default)."""
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+_REDIRECT_BODY = 64 * 1024
+"""Most raw bytes of a followed redirect's body read (and thrown away) before the next hop.
+
+httpx reads the body of every answer an auth flow moves on from, in full and decoded,
+outside the client's size cap: an endless or compressed 302 body would fill memory, a
+broken Content-Encoding would raise httpx.DecodingError. The guard reads it first: a
+short body is drained so that the connection can serve the next hop; past this many
+bytes the connection is dropped instead.
+"""
+
+
+def _already_read(response: httpx.Response) -> bool:
+    try:
+        response.content  # noqa: B018 -- raises until the body has been read
+    except httpx.ResponseNotRead:
+        return False
+    return True
+
+
+def _mark_discarded(response: httpx.Response) -> None:
+    # What httpx's Response.read() returns from now on: the body is gone, on purpose.
+    response._content = b""
+
+
+def _discard(response: httpx.Response) -> None:
+    """Throw away the body of an answer the flow moves on from, reading at most _REDIRECT_BODY bytes."""
+    if _already_read(response):
+        return
+    try:
+        size = 0
+        for chunk in response.iter_raw():
+            size += len(chunk)
+            if size > _REDIRECT_BODY:
+                break
+    finally:
+        response.close()
+    _mark_discarded(response)
+
+
+async def _adiscard(response: httpx.Response) -> None:
+    """Async counterpart of :func:`_discard`."""
+    if _already_read(response):
+        return
+    try:
+        size = 0
+        async for chunk in response.aiter_raw():
+            size += len(chunk)
+            if size > _REDIRECT_BODY:
+                break
+    finally:
+        await response.aclose()
+    _mark_discarded(response)
 
 
 def is_loopback(host: str) -> bool:
@@ -222,6 +352,46 @@ def check_transport(url: httpx.URL, *, allow_insecure_http: bool) -> None:
         f"them. Use an https:// base_url, or, if you know why you need it, build the client with "
         f"allow_insecure_http=True (from the environment: {ENV_ALLOW_INSECURE_HTTP}=1). "
         "Loopback hosts (localhost, 127.0.0.0/8, ::1) are always allowed."
+    )
+
+
+def _proxy_host(client: httpx.Client | httpx.AsyncClient, url: httpx.URL) -> str | None:
+    """The host of the proxy httpx would send a request for ``url`` through, or None.
+
+    httpx has no public way to ask which transport serves a URL; this reads its
+    ``_transport_for_url`` and httpcore's proxy pool. A transport of the caller's own
+    (``mounts=``, ``transport=``) is not a proxy this can see, and gives None.
+    """
+    try:
+        transport = client._transport_for_url(url)
+    except AttributeError:  # an httpx without this internal: nothing to check
+        return None
+    proxy_url = getattr(getattr(transport, "_pool", None), "_proxy_url", None)
+    host = getattr(proxy_url, "host", None)
+    return host.decode("ascii") if isinstance(host, bytes) else None
+
+
+def check_proxy(client: httpx.Client | httpx.AsyncClient, url: httpx.URL, *, allow_insecure_http: bool) -> None:
+    """Refuse to send credentials for a plain-http URL through a proxy that is not on loopback.
+
+    A request to ``http://127.0.0.1`` is safe on its own, but with ``HTTP_PROXY`` or
+    ``ALL_PROXY`` set (and no ``NO_PROXY`` for the host) httpx hands it, headers and all,
+    in clear text to the proxy, wherever that runs.
+
+    Raises:
+        ConfigurationError: such a proxy serves ``url`` and ``allow_insecure_http`` is False;
+            the message names NO_PROXY and the setting that allows it.
+    """
+    if url.scheme != "http" or allow_insecure_http:
+        return
+    host = _proxy_host(client, url)
+    if host is None or is_loopback(host):
+        return
+    raise ConfigurationError(
+        f"refusing to send credentials for {url.host!r} over plain http through the proxy {host!r} "
+        "(from HTTP_PROXY/ALL_PROXY): the proxy and anyone on the way to it could read them. Add the host "
+        "to NO_PROXY, pass httpx_args={'trust_env': False}, use an https:// base_url, or, if you know why "
+        f"you need it, build the client with allow_insecure_http=True ({ENV_ALLOW_INSECURE_HTTP}=1)."
     )
 
 
@@ -296,6 +466,9 @@ class CredentialGuard(httpx.Auth):
       ``X-Auth-Token``, ``X-Security-Token`` and every header the auth added are removed,
       and the auth does not run. This holds for the rest of the chain, even if it later
       comes back to the first origin.
+    * The body of a redirect answer it follows is thrown away, at most 64 KiB of it read
+      (a longer one drops the connection), so that httpx, which would read it whole and
+      decode it, finds nothing to read: redirects stay within the client's size cap.
     * When sending fails (refused, reset, timed out, ...), the credential headers are
       removed from the requests already sent, so that the error httpx raises, which
       keeps the request, carries no credential.
@@ -344,10 +517,13 @@ class CredentialGuard(httpx.Auth):
                             outgoing = flow.send(response)
                         except StopIteration:
                             break
+                        _discard(response)
                 else:
                     hops.sent.append(current)
                     response = yield current
                 current = hops.follow(response)
+                if current is not None:
+                    _discard(response)
         except BaseException:
             # httpx closes the flow when sending failed and then raises an error that holds
             # the request: it must not hold the credentials too.
@@ -370,10 +546,13 @@ class CredentialGuard(httpx.Auth):
                             outgoing = await flow.asend(response)
                         except StopAsyncIteration:
                             break
+                        await _adiscard(response)
                 else:
                     hops.sent.append(current)
                     response = yield current
                 current = hops.follow(response)
+                if current is not None:
+                    await _adiscard(response)
         except BaseException:
             hops.scrub()
             raise

@@ -12,7 +12,16 @@ from ._transfer import (
     TransferLimits,
     check_limit,
 )
-from .auth import CREDENTIAL_HEADERS, DEFAULT_MAX_REDIRECTS, CredentialGuard, TokenAuth, check_transport
+from .auth import (
+    CREDENTIAL_HEADERS,
+    DEFAULT_MAX_REDIRECTS,
+    CredentialGuard,
+    TokenAuth,
+    _HeadersThenAuth,
+    check_header_credential,
+    check_proxy,
+    check_transport,
+)
 from .errors import ConfigurationError
 from .retry import RetryPolicy
 
@@ -31,6 +40,11 @@ def _default_headers(headers: dict[str, str]) -> httpx.Headers:
     merged = httpx.Headers({"User-Agent": USER_AGENT})
     merged.update(headers)
     return merged
+
+
+def _masked_headers(headers: dict[str, str]) -> str:
+    # A credential header set by hand must not show in the client's repr().
+    return repr({name: "***" if name.lower() in CREDENTIAL_HEADERS else value for name, value in headers.items()})
 
 
 def _check_limit(_client: object, attribute: "Attribute[Any]", value: float | None) -> None:
@@ -95,7 +109,7 @@ class Client:
     status raises its own APIStatusError subclass, others errors.UnexpectedStatus)."""
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
-    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
+    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", repr=_masked_headers)
     _timeout: httpx.Timeout | None = field(factory=_default_timeout, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
@@ -129,7 +143,14 @@ class Client:
         return TransferLimits(self._attempt_timeout, self._call_timeout, self._max_response_bytes)
 
     def _credentials(self) -> httpx.Auth | None:
-        return self._auth
+        by_hand = {name: value for name, value in self._headers.items() if name.lower() in CREDENTIAL_HEADERS}
+        auth = self._auth
+        return _HeadersThenAuth(by_hand, auth) if by_hand else auth
+
+    def _plain_headers(self) -> dict[str, str]:
+        # The httpx client's default headers: credential headers set by hand travel per
+        # request through the auth instead (httpx's repr of its headers would show them).
+        return {name: value for name, value in self._headers.items() if name.lower() not in CREDENTIAL_HEADERS}
 
     def _request_auth(self) -> CredentialGuard:
         # httpx never follows redirects itself (follow_redirects=False on the httpx client):
@@ -141,25 +162,43 @@ class Client:
             allow_insecure_http=self._allow_insecure_http,
         )
 
+    def _has_credentials(self) -> bool:
+        return self._credentials() is not None or any(name.lower() in CREDENTIAL_HEADERS for name in self._headers)
+
     def _check_credentials_transport(self) -> None:
         # Fail when the client is built rather than at its first call; the guard checks
         # every request again (an absolute URL given to the httpx client, say).
-        has_credentials = self._credentials() is not None or any(
-            name.lower() in CREDENTIAL_HEADERS for name in self._headers
-        )
-        if has_credentials:
+        for name in self._headers:
+            if name.lower() in CREDENTIAL_HEADERS:
+                check_header_credential(f"the {name} header", self._headers[name])
+        if self._has_credentials():
             try:
                 url = httpx.URL(self._base_url)
             except httpx.InvalidURL:
                 return  # httpx names the problem when the client is first used
             check_transport(url, allow_insecure_http=self._allow_insecure_http)
 
+    def _check_proxy(self, client: httpx.Client | httpx.AsyncClient) -> None:
+        # Known only once httpx has read HTTP_PROXY/ALL_PROXY/NO_PROXY: a plain-http
+        # base_url, loopback included, may be served by a proxy elsewhere.
+        if self._has_credentials():
+            try:
+                url = httpx.URL(self._base_url)
+            except httpx.InvalidURL:
+                return
+            check_proxy(client, url, allow_insecure_http=self._allow_insecure_http)
+
     def with_headers(self, headers: dict[str, str]) -> "Client":
-        """Get a new client matching this one with additional headers"""
+        """Get a new client matching this one with additional headers
+
+        Credential headers (``X-Auth-Token``, ...) apply to the new client only: this one's
+        httpx client keeps them out of its default headers.
+        """
+        plain = {name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS}
         if self._client is not None:
-            self._client.headers.update(headers)
+            self._client.headers.update(plain)
         if self._async_client is not None:
-            self._async_client.headers.update(headers)
+            self._async_client.headers.update(plain)
         return evolve(self, headers={**self._headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "Client":
@@ -190,16 +229,22 @@ class Client:
     def get_httpx_client(self) -> httpx.Client:
         """Get the underlying httpx.Client, constructing a new one if not previously set"""
         if self._client is None:
-            self._client = httpx.Client(
+            client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=_default_headers(self._headers),
+                headers=_default_headers(self._plain_headers()),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
+            try:
+                self._check_proxy(client)
+            except ConfigurationError:
+                client.close()
+                raise
+            self._client = client
         return self._client
 
     def __enter__(self) -> Self:
@@ -223,16 +268,18 @@ class Client:
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
         if self._async_client is None:
-            self._async_client = httpx.AsyncClient(
+            async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=_default_headers(self._headers),
+                headers=_default_headers(self._plain_headers()),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
+            self._check_proxy(async_client)  # nothing opened yet: nothing to close
+            self._async_client = async_client
         return self._async_client
 
     async def __aenter__(self) -> Self:
@@ -258,7 +305,7 @@ class AuthenticatedClient:
     status raises its own APIStatusError subclass, others errors.UnexpectedStatus)."""
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
-    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
+    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", repr=_masked_headers)
     _timeout: httpx.Timeout | None = field(factory=_default_timeout, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
@@ -301,9 +348,14 @@ class AuthenticatedClient:
         return TransferLimits(self._attempt_timeout, self._call_timeout, self._max_response_bytes)
 
     def _credentials(self) -> httpx.Auth | None:
-        if self.token:
-            return TokenAuth(self.token, self.auth_header_name, self.prefix)
-        return self._auth
+        by_hand = {name: value for name, value in self._headers.items() if name.lower() in CREDENTIAL_HEADERS}
+        auth = TokenAuth(self.token, self.auth_header_name, self.prefix) if self.token else self._auth
+        return _HeadersThenAuth(by_hand, auth) if by_hand else auth
+
+    def _plain_headers(self) -> dict[str, str]:
+        # The httpx client's default headers: credential headers set by hand travel per
+        # request through the auth instead (httpx's repr of its headers would show them).
+        return {name: value for name, value in self._headers.items() if name.lower() not in CREDENTIAL_HEADERS}
 
     def _request_auth(self) -> CredentialGuard:
         # httpx never follows redirects itself (follow_redirects=False on the httpx client):
@@ -315,25 +367,43 @@ class AuthenticatedClient:
             allow_insecure_http=self._allow_insecure_http,
         )
 
+    def _has_credentials(self) -> bool:
+        return self._credentials() is not None or any(name.lower() in CREDENTIAL_HEADERS for name in self._headers)
+
     def _check_credentials_transport(self) -> None:
         # Fail when the client is built rather than at its first call; the guard checks
         # every request again (an absolute URL given to the httpx client, say).
-        has_credentials = self._credentials() is not None or any(
-            name.lower() in CREDENTIAL_HEADERS for name in self._headers
-        )
-        if has_credentials:
+        for name in self._headers:
+            if name.lower() in CREDENTIAL_HEADERS:
+                check_header_credential(f"the {name} header", self._headers[name])
+        if self._has_credentials():
             try:
                 url = httpx.URL(self._base_url)
             except httpx.InvalidURL:
                 return  # httpx names the problem when the client is first used
             check_transport(url, allow_insecure_http=self._allow_insecure_http)
 
+    def _check_proxy(self, client: httpx.Client | httpx.AsyncClient) -> None:
+        # Known only once httpx has read HTTP_PROXY/ALL_PROXY/NO_PROXY: a plain-http
+        # base_url, loopback included, may be served by a proxy elsewhere.
+        if self._has_credentials():
+            try:
+                url = httpx.URL(self._base_url)
+            except httpx.InvalidURL:
+                return
+            check_proxy(client, url, allow_insecure_http=self._allow_insecure_http)
+
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
-        """Get a new client matching this one with additional headers"""
+        """Get a new client matching this one with additional headers
+
+        Credential headers (``X-Auth-Token``, ...) apply to the new client only: this one's
+        httpx client keeps them out of its default headers.
+        """
+        plain = {name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS}
         if self._client is not None:
-            self._client.headers.update(headers)
+            self._client.headers.update(plain)
         if self._async_client is not None:
-            self._async_client.headers.update(headers)
+            self._async_client.headers.update(plain)
         return evolve(self, headers={**self._headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
@@ -364,16 +434,22 @@ class AuthenticatedClient:
     def get_httpx_client(self) -> httpx.Client:
         """Get the underlying httpx.Client, constructing a new one if not previously set"""
         if self._client is None:
-            self._client = httpx.Client(
+            client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=_default_headers(self._headers),
+                headers=_default_headers(self._plain_headers()),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
+            try:
+                self._check_proxy(client)
+            except ConfigurationError:
+                client.close()
+                raise
+            self._client = client
         return self._client
 
     def __enter__(self) -> Self:
@@ -397,16 +473,18 @@ class AuthenticatedClient:
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
         if self._async_client is None:
-            self._async_client = httpx.AsyncClient(
+            async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=_default_headers(self._headers),
+                headers=_default_headers(self._plain_headers()),
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=False,
                 auth=self._request_auth(),
                 **self._httpx_args,
             )
+            self._check_proxy(async_client)  # nothing opened yet: nothing to close
+            self._async_client = async_client
         return self._async_client
 
     async def __aenter__(self) -> Self:

@@ -393,3 +393,135 @@ def test_the_guard_shows_no_secret() -> None:
     guard = CredentialGuard(AkSkAuth(AK, SK, security_token=STS), follow_redirects=True)
     assert not [secret for secret in SECRETS if secret in repr(guard) + str(guard)]
     assert "AK-VISIBLE" in repr(guard)
+
+
+# -- credentials no header can carry ----------------------------------------------------------
+# httpx and h11 refuse such a value only when sending, with a message that quotes it whole:
+# the token would be in the APIConnectionError. The client refuses it when it is built.
+
+UNSENDABLE = {
+    "trailing-newline": TOKEN + "\n",  # a token read from a file
+    "crlf-injection": TOKEN + "\r\nX-Evil: 1",
+    "nul": TOKEN + "\x00",
+    "non-ascii": TOKEN + "é",
+    "leading-space": " " + TOKEN,
+}
+CREDENTIAL_BUILDERS: dict[str, Callable[[str], Any]] = {
+    "token": lambda value: AuthenticatedClient(base_url="https://a.example.invalid", token=value),
+    "security-token": lambda value: AkSkAuth(AK, SK, security_token=value),
+    "access-key": lambda value: AkSkAuth(value, SK),
+    "header-by-hand": lambda value: Client(base_url="https://a.example.invalid", headers={"X-Auth-Token": value}),
+}
+
+
+@pytest.mark.parametrize("value", UNSENDABLE.values(), ids=UNSENDABLE.keys())
+@pytest.mark.parametrize("builder", CREDENTIAL_BUILDERS.values(), ids=CREDENTIAL_BUILDERS.keys())
+def test_a_credential_no_header_can_carry_is_refused_unseen(builder: Callable[[str], Any], value: str) -> None:
+    with pytest.raises(errors.ConfigurationError, match="HTTP header cannot carry") as caught:
+        builder(value)
+    assert TOKEN not in _everything_shown(caught.value)
+
+
+def test_a_token_with_a_line_break_never_reaches_the_wire_or_an_error(stub: StubServer) -> None:
+    """The way a user meets it: a call with a token read from a file sends nothing and shows nothing."""
+    with pytest.raises(errors.ConfigurationError) as caught:
+        describe(AuthenticatedClient(base_url=stub.base_url, token=TOKEN + "\n", retry=None), "sync")
+    assert stub.seen == [] and TOKEN not in _everything_shown(caught.value)
+
+
+def test_from_env_refuses_a_security_token_with_a_line_break_unseen() -> None:
+    environ = {
+        "PROCESSOR_TASKS_BASE_URL": "https://a.example.invalid",
+        "HUAWEICLOUD_SDK_PROJECT_ID": "p",
+        "HUAWEICLOUD_SDK_AK": AK,
+        "HUAWEICLOUD_SDK_SK": SK,
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN": STS + "\n",  # a Kubernetes secret made from a file
+    }
+    with pytest.raises(errors.ConfigurationError, match="security token contains a line break") as caught:
+        ProcessorTasks.from_env(environ)
+    assert not [secret for secret in SECRETS if secret in _everything_shown(caught.value)]
+
+
+@pytest.mark.parametrize("builder", CREDENTIAL_BUILDERS.values(), ids=CREDENTIAL_BUILDERS.keys())
+def test_credentials_a_header_can_carry_are_accepted(builder: Callable[[str], Any]) -> None:
+    assert builder("MIIa-b_c.d+e/f=g~h") is not None
+
+
+# -- plain http through a proxy ---------------------------------------------------------------
+# httpx sends a plain-http request through HTTP_PROXY/ALL_PROXY unless NO_PROXY names the
+# host, loopback included: the credentials would go in clear text to wherever the proxy runs.
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUEST_METHOD")
+
+
+@pytest.fixture
+def proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """An environment without proxy settings, for a test to add its own."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY", "http_proxy"])
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("mode", MODES)
+def test_credentials_do_not_go_in_clear_to_a_remote_proxy(
+    stub: StubServer, proxy_env: pytest.MonkeyPatch, mode: str, kind: str, variable: str
+) -> None:
+    proxy_env.setenv(variable, "http://proxy.example.invalid:3128")  # never contacted: refused first
+    with pytest.raises(errors.ConfigurationError, match="NO_PROXY") as caught:
+        describe(make_client(stub.base_url, kind), mode)
+    assert "allow_insecure_http=True" in str(caught.value) and "proxy.example.invalid" in str(caught.value)
+    assert not [secret for secret in SECRETS if secret in _everything_shown(caught.value)]
+    assert stub.seen == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_loopback_proxy_or_no_proxy_keeps_plain_http_allowed(
+    stub: StubServer, other: StubServer, proxy_env: pytest.MonkeyPatch, mode: str
+) -> None:
+    proxy_env.setenv("HTTP_PROXY", other.base_url)  # a proxy on loopback: nothing leaves the machine
+    other.reply(task("via-proxy"))
+    assert describe(make_client(stub.base_url, "token"), mode).status_code == 200
+    assert other.seen[0].path == stub.base_url + TASK_PATH and other.seen[0].headers["x-auth-token"] == TOKEN
+    proxy_env.setenv("HTTP_PROXY", "http://proxy.example.invalid:3128")
+    proxy_env.setenv("NO_PROXY", "127.0.0.1")
+    stub.reply(task())
+    assert describe(make_client(stub.base_url, "token"), mode).status_code == 200
+    assert stub.seen[0].headers["x-auth-token"] == TOKEN
+
+
+def test_a_remote_proxy_is_allowed_when_plain_http_is(stub: StubServer, proxy_env: pytest.MonkeyPatch) -> None:
+    proxy_env.setenv("HTTP_PROXY", "http://proxy.example.invalid:3128")
+    client = make_client(stub.base_url, "token", allow_insecure_http=True)
+    assert client.get_httpx_client() is not None  # built, not sent: the proxy does not exist
+    # Without credentials there is nothing to protect.
+    assert Client(base_url=stub.base_url).get_httpx_client() is not None
+    # https goes through the proxy in a tunnel, end to end encrypted.
+    assert make_client("https://modelarts.example.invalid", "token").get_httpx_client() is not None
+
+
+@pytest.mark.parametrize("name", ["X-Auth-Token", "x-security-token", "Authorization"])
+def test_a_credential_header_set_by_hand_is_masked_in_the_clients_repr(name: str) -> None:
+    for client in (
+        Client(base_url="https://a.example.invalid", headers={name: TOKEN, "Accept-Language": "en"}),
+        AuthenticatedClient(base_url="https://a.example.invalid", headers={name: TOKEN}),
+    ):
+        assert TOKEN not in repr(client) + str(client)
+        assert "Accept-Language" in repr(client) or isinstance(client, AuthenticatedClient)
+        # Nor in httpx's repr of its client's headers (it masks only Authorization) or its auth.
+        for httpx_client in (client.get_httpx_client(), client.get_async_httpx_client()):
+            assert TOKEN not in repr(httpx_client.headers) + repr(httpx_client.auth)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_credential_header_set_by_hand_goes_with_each_request_and_with_auth(stub: StubServer, mode: str) -> None:
+    stub.reply(redirect("/v2/p/processor-tasks/moved"), task())
+    auth = AkSkAuth(AK, SK, security_token=STS)
+    client = Client(
+        base_url=stub.base_url, headers={"X-Auth-Token": TOKEN}, auth=auth, follow_redirects=True, retry=None
+    )
+    assert describe(client, mode).status_code == 200  # type: ignore[arg-type]
+    for seen in stub.seen:  # the first request and the same-origin redirect
+        assert seen.headers["x-auth-token"] == TOKEN and seen.headers["authorization"] == sdk_signature(seen)

@@ -314,3 +314,58 @@ def test_broken_encoding_keeps_status_and_raw_bytes(
     error = caught.value
     assert (error.status_code, error.content, error.request_id) == (status, body, "req-h")
     assert error.headers["content-encoding"] == coding
+
+
+# --- redirect answers (follow_redirects=True) ----------------------------------------
+# httpx reads the body of each redirect it is handed back from an auth flow in full and
+# decodes it, outside the size cap; the client's CredentialGuard throws it away first.
+
+
+def moved(body: bytes, coding: str | None = None) -> Answer:
+    headers = {**JSON, "Location": "/v2/p/processor-tasks/t2"}
+    if coding is not None:
+        headers["Content-Encoding"] = coding
+    return Answer(status=302, body=body, headers=headers)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_redirect_body_is_not_read_past_the_cap(stub: StubServer, mode: str) -> None:
+    cap = 256 * 1024
+    bomb = gzip.compress(b"r" * 40_000_000)  # 40 MB in about 40 KB, under a redirect
+    stub.reply(Answer(body=OK_BODY, headers=JSON), moved(bomb, "gzip"), Answer(body=OK_BODY))
+    results: list[DescribeProcessorTaskResp] = []
+
+    def call() -> None:
+        results.append(describe(mode, stub.base_url, max_response_bytes=cap, follow_redirects=True))
+
+    peak = traced_peak(call, lambda: describe(mode, stub.base_url))
+    assert [r.task_id for r in results] == ["t"]
+    assert [s.path for s in stub.seen[1:]] == ["/v2/p/processor-tasks/t", "/v2/p/processor-tasks/t2"]
+    assert peak < 8 * cap  # far below the 40 MB the redirect's body inflates to
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_long_redirect_body_is_dropped_not_read(stub: StubServer, mode: str) -> None:
+    # Past its first 64 KiB a redirect's body is not read on: the connection is dropped
+    # and the call goes on to the next hop. (Finite here, so that a client that reads it
+    # all costs the test a few MB, not the machine's memory.)
+    cap = 256 * 1024
+    long = moved(b"x" * 4_000_000)
+    long.trickle_head = 0.0001  # head and body in two writes: the stub then sends the body without copying it
+    stub.reply(Answer(body=OK_BODY, headers=JSON), long, Answer(body=OK_BODY))
+    results: list[DescribeProcessorTaskResp] = []
+
+    def call() -> None:
+        results.append(describe(mode, stub.base_url, max_response_bytes=cap, follow_redirects=True))
+
+    peak = traced_peak(call, lambda: describe(mode, stub.base_url))
+    assert [r.task_id for r in results] == ["t"] and len(stub.seen) == 3
+    assert peak < 8 * cap
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_a_redirect_body_with_a_broken_encoding_is_ignored(stub: StubServer, mode: str, coding: str) -> None:
+    # httpx would raise its own DecodingError here, outside the client's error hierarchy.
+    stub.reply(moved(b"not compressed at all", coding), Answer(body=OK_BODY))
+    assert describe(mode, stub.base_url, follow_redirects=True).task_id == "t"
