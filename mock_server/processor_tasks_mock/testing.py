@@ -301,6 +301,9 @@ class MockHandle:
             # connection any more and its socket is reported unclosed when collected. A
             # connection per request leaves nothing open when a call returns.
             httpx_args.setdefault("limits", httpx.Limits(max_keepalive_connections=0))
+            # The mock is on loopback: a developer's HTTP_PROXY/ALL_PROXY must not route test
+            # traffic (and the mock's token) through a proxy, which the client would refuse.
+            httpx_args.setdefault("trust_env", False)
         if auth == "token":
             client = AuthenticatedClient(base_url=self.base_url, token=self.token, httpx_args=httpx_args, **client_args)
         else:

@@ -150,6 +150,18 @@ def test_serving_over_a_real_socket_with_env_and_faults() -> None:
         assert answer.status_code == 401 and handle.requests[-1].headers["x-auth-token"] == "no"
 
 
+def test_socket_clients_ignore_a_proxy_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy that is not on loopback: the client refuses to send credentials over plain http
+    # through it, so a handed-out client that honoured it would fail before sending anything.
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example.invalid:3128")
+    monkeypatch.setenv("ALL_PROXY", "http://proxy.example.invalid:3128")
+    with serving() as handle:
+        handle.seed(TASKS)
+        for auth in ("token", "aksk"):
+            page = list_processor_tasks.sync(handle.project_id, client=handle.client(auth), limit=3)
+            assert [t.task_id for t in page.tasks] == ["t-1", "t-2", "t-3"]
+
+
 def test_the_readme_example_suite_passes_with_the_plugin(tmp_path: Path) -> None:
     code = re.findall(r"```python\n(.*?)```", (ROOT / "mock_server" / "README.md").read_text(), flags=re.S)
     assert len(code) == 1
