@@ -17,7 +17,7 @@ import uvicorn
 
 from processor_tasks_mock.app import create_app
 from processor_tasks_mock.fixtures import FixtureError
-from processor_tasks_mock.settings import Settings, SettingsError
+from processor_tasks_mock.settings import LOG_LEVELS, Settings, SettingsError
 from processor_tasks_mock.spec import SpecError
 
 
@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="seed of the generated tasks (MOCK_SEED)")
     parser.add_argument("--task-count", type=int, help="number of generated tasks (MOCK_TASK_COUNT, default 320)")
     parser.add_argument("--spec", type=Path, help="contract to serve instead of the bundled copy (MOCK_SPEC)")
-    parser.add_argument("--log-level", help="uvicorn log level (MOCK_LOG_LEVEL, default info)")
+    parser.add_argument("--log-level", choices=LOG_LEVELS, help="uvicorn log level (MOCK_LOG_LEVEL, default info)")
     return parser
 
 

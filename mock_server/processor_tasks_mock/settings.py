@@ -123,6 +123,10 @@ class FaultSettings:
         )
 
 
+# uvicorn's log levels; any other name made uvicorn.run fail with a bare KeyError.
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the mock server can be configured with; see the module docstring."""
@@ -143,10 +147,15 @@ class Settings:
     clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
+        # Each message names the variable and the command-line option that set the value.
         if not 0 <= self.port <= 65535:
-            raise SettingsError(f"PORT must be between 0 and 65535, got {self.port}")
+            raise SettingsError(f"PORT (--port) must be between 0 and 65535, got {self.port}")
         if self.task_count < 50:
-            raise SettingsError(f"MOCK_TASK_COUNT must be at least 50, got {self.task_count}")
+            raise SettingsError(f"MOCK_TASK_COUNT (--task-count) must be at least 50, got {self.task_count}")
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(
+                f"MOCK_LOG_LEVEL (--log-level) must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}"
+            )
         if self.clock_skew_seconds < 0:
             raise SettingsError("MOCK_CLOCK_SKEW_SECONDS must not be negative")
         if not self.project:

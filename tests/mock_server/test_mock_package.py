@@ -42,3 +42,19 @@ def test_a_refused_configuration_exits_2_with_the_reason(tmp_path: Path, capsys:
     fixture.write_text('[{"task_id": 5}]')
     assert main(["--fixture", str(fixture)]) == 2
     assert "record 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [(["--task-count", "3"], "--task-count"), (["--port", "99999"], "--port")],
+)
+def test_a_refused_option_is_named_by_its_flag(argv: list[str], named: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert named in capsys.readouterr().err
+
+
+def test_an_unknown_log_level_is_a_usage_error_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--log-level", "loud"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'loud'" in capsys.readouterr().err

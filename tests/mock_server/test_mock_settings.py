@@ -58,6 +58,7 @@ def test_every_variable_is_read() -> None:
         {"MOCK_FAULT_429_RATE": "2"},
         {"MOCK_FAULT_DROP_FIRST_N": "x"},
         {"MOCK_TASK_COUNT": "10"},
+        {"MOCK_LOG_LEVEL": "loud"},
     ],
 )
 def test_malformed_values_are_refused(env: dict[str, str]) -> None:
