@@ -328,16 +328,16 @@ def _committed_version(project: Path) -> str | None:
 
 
 def _major_bump_problem(old: str, new: str) -> str | None:
-    from review.spec_diff import semver
+    # The same semver-precedence rule as `make diff`, prereleases included (review.spec_diff).
+    from review.spec_diff import breaking_allowed, needed_for_breaking
 
     try:
-        old_v, new_v = semver(old), semver(new)
+        if breaking_allowed(old, new):
+            return None
+        needs = ".".join(map(str, needed_for_breaking(old)))
     except ValueError as exc:
         return str(exc)
-    needs = (old_v[0] + 1, 0, 0) if old_v[0] > 0 else (0, old_v[1] + 1, 0)
-    if new_v < needs:
-        return f"info.version is {new}; removing public names needs at least {'.'.join(map(str, needs))} (major bump over {old})"
-    return None
+    return f"info.version is {new}; removing public names needs at least {needs} or a prerelease of it (major bump over {old})"
 
 
 def guard_public_names(fresh: Path, committed: Path, spec_path: Path, new_version: str, changelog: Path) -> None:

@@ -8,7 +8,7 @@ import tomllib
 
 import yaml
 
-from review.spec_diff import semver
+from review.spec_diff import precedence, semver
 from tests.review.conftest import ROOT, SPEC
 
 CHANGELOG = ROOT / "openapi" / "CHANGELOG.md"
@@ -29,7 +29,7 @@ def test_changelog_has_a_section_for_the_current_version() -> None:
     headings = re.findall(r"^## (\S+)", CHANGELOG.read_text(encoding="utf-8"), flags=re.M)
     versions = [h for h in headings if re.match(r"\d", h)]
     assert versions and versions[0] == spec_version(), f"newest section {versions[:1]} vs {spec_version()}"
-    assert versions == sorted(versions, key=semver, reverse=True), "sections newest first"
+    assert versions == sorted(versions, key=precedence, reverse=True), "sections newest first"
 
 
 def test_generated_client_version_follows_info_version() -> None:
