@@ -1,13 +1,17 @@
 # Copied from generator/runtime/cli.py by generator/regenerate.py. Do not edit here: edit the source.
 """``processor-tasks``: list and describe processing tasks from a shell.
 
-    processor-tasks list [filters] [--all] [--output table|json|jsonl]
-    processor-tasks describe TASK_ID [--output json|table]
+    processor-tasks list [filters] [--all] [--output table|json|jsonl] [--timeout SECONDS]
+    processor-tasks describe TASK_ID [--output json|table] [--timeout SECONDS]
 
 Credentials and endpoint come from the same environment variables as
 ``ProcessorTasks.from_env()`` (see :mod:`.environment`). Every filter option, its choices,
 its range and its help text are built at run time from ``_contract.py``, which the generator
 writes from the spec, so the command line cannot drift from the contract.
+
+``--timeout SECONDS`` (or ``PROCESSOR_TASKS_TIMEOUT``; the option wins) is the client's
+``call_timeout``: how long one request may take, retries and their waits included (with
+``--all``, each page). Past it the command ends with exit code 11.
 
 ``--all`` walks every page (``--limit`` is then the page size) and writes each task as soon
 as its page arrives, so memory stays flat however many tasks match; progress goes to stderr
@@ -45,8 +49,9 @@ from typing import Any, TextIO
 
 from . import __version__, errors, models
 from ._contract import CONTRACT
+from ._transfer import DEFAULT_CALL_TIMEOUT
 from .api.processor_tasks import describe_processor_task, list_processor_tasks
-from .environment import client_from_env
+from .environment import ENV_TIMEOUT, client_from_env, parse_seconds
 
 PROG = "processor-tasks"
 
@@ -175,6 +180,27 @@ def _add_parameter(parser: argparse.ArgumentParser, entry: Mapping[str, Any]) ->
     parser.add_argument("--" + name.replace("_", "-"), **options)
 
 
+def _seconds(text: str) -> float:
+    try:
+        return parse_seconds(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+_seconds.__name__ = "seconds"  # what argparse calls the type in its messages
+
+
+def _add_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="most seconds one request may take, retries and their waits included (with --all: each "
+        f"page); past it the command exits 11. Default: {ENV_TIMEOUT} if set, else {DEFAULT_CALL_TIMEOUT:g} s",
+    )
+
+
 class _HelpFormatter(argparse.HelpFormatter):
     """Wraps descriptions paragraph by paragraph, keeping the contract's ``- `` lists as lists.
 
@@ -229,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --all: fail (exit 17) instead of warning when the list changed during the walk",
     )
+    _add_timeout(listing)
 
     describe = commands.add_parser(
         "describe",
@@ -240,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
         if entry["name"] != BOUND:
             _add_parameter(describe, entry)
     describe.add_argument("--output", choices=["json", "table"], default="json", help="default: json")
+    _add_timeout(describe)
     return parser
 
 
@@ -353,7 +381,9 @@ def _describe(task: Any, output: str, out: TextIO) -> None:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     """Carry out parsed arguments; errors propagate to :func:`main`, which maps them to exit codes."""
-    client, project_id = client_from_env(environ)
+    # Only a given --timeout overrides: otherwise the variable, then the client's default, decide.
+    client_args: dict[str, Any] = {} if args.timeout is None else {"call_timeout": args.timeout}
+    client, project_id = client_from_env(environ, **client_args)
     with client:
         if args.command == "describe":
             path_args = [

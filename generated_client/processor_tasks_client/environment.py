@@ -10,10 +10,13 @@ Variables:
     PROCESSOR_TASKS_ALLOW_INSECURE_HTTP  1/true/yes lets credentials go over plain http to a
                                   host that is not loopback (``allow_insecure_http=True``);
                                   unset, 0/false/no keep the default: refused.
+    PROCESSOR_TASKS_TIMEOUT       seconds one call may take in all, retries included
+                                  (``call_timeout``); unset keeps the client's default.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -25,8 +28,17 @@ from .errors import ConfigurationError
 ENV_BASE_URL = "PROCESSOR_TASKS_BASE_URL"
 ENV_TOKEN = "PROCESSOR_TASKS_TOKEN"
 ENV_PROJECT_ID_FALLBACK = "PROCESSOR_TASKS_PROJECT_ID"
+ENV_TIMEOUT = "PROCESSOR_TASKS_TIMEOUT"
 
-__all__ = ["ENV_ALLOW_INSECURE_HTTP", "ENV_BASE_URL", "ENV_PROJECT_ID_FALLBACK", "ENV_TOKEN", "client_from_env"]
+__all__ = [
+    "ENV_ALLOW_INSECURE_HTTP",
+    "ENV_BASE_URL",
+    "ENV_PROJECT_ID_FALLBACK",
+    "ENV_TIMEOUT",
+    "ENV_TOKEN",
+    "client_from_env",
+    "parse_seconds",
+]
 
 _TRUE = frozenset({"1", "true", "yes"})
 _FALSE = frozenset({"", "0", "false", "no"})
@@ -42,6 +54,32 @@ def _allow_insecure_http(env: Mapping[str, str]) -> bool:
     raise ConfigurationError(f"{ENV_ALLOW_INSECURE_HTTP} must be one of 1/true/yes or 0/false/no, got {raw!r}")
 
 
+def parse_seconds(text: str) -> float:
+    """A positive, finite number of seconds written as text (``"2"``, ``"0.5"``).
+
+    Raises:
+        ValueError: The text is not a number, or not above zero, or not finite.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number of seconds, got {text!r}") from None
+    # float() also accepts "nan" and "inf"; neither bounds anything.
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _call_timeout(env: Mapping[str, str]) -> float | None:
+    raw = env.get(ENV_TIMEOUT, "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_seconds(raw)
+    except ValueError as error:
+        raise ConfigurationError(f"{ENV_TIMEOUT} {error}") from None
+
+
 def client_from_env(environ: Mapping[str, str] | None = None, **client_args: Any) -> tuple[AuthenticatedClient, str]:
     """An authenticated client and the project id, read from the environment.
 
@@ -49,7 +87,8 @@ def client_from_env(environ: Mapping[str, str] | None = None, **client_args: Any
         environ: Where to read the variables; ``os.environ`` when None.
         **client_args: Further keyword arguments for :class:`AuthenticatedClient`
             (``timeout``, ``retry``, ``headers``, ...); an ``allow_insecure_http`` given
-            here wins over the variable.
+            here wins over the variable, and so does a ``call_timeout`` over
+            ``PROCESSOR_TASKS_TIMEOUT``.
 
     Raises:
         ConfigurationError: A variable is missing or invalid, or the base URL is plain http
@@ -63,6 +102,10 @@ def client_from_env(environ: Mapping[str, str] | None = None, **client_args: Any
         raise ConfigurationError(f"set {' and '.join(missing)} to build a client from the environment")
     if "allow_insecure_http" not in client_args:
         client_args["allow_insecure_http"] = _allow_insecure_http(env)
+    if "call_timeout" not in client_args:
+        call_timeout = _call_timeout(env)
+        if call_timeout is not None:
+            client_args["call_timeout"] = call_timeout
     token = env.get(ENV_TOKEN, "").strip()
     if token:
         return AuthenticatedClient(base_url=base_url, token=token, **client_args), project_id

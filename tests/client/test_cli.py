@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -15,6 +16,7 @@ import yaml
 from processor_tasks_client import cli, errors
 from processor_tasks_mock.process import running_mock_server
 
+from tests.client.stub_server import Answer, StubServer
 from tests.paths import GENERATED, SPEC
 
 TOKEN_ENV = {"PROCESSOR_TASKS_TOKEN": "mock-token", "HUAWEICLOUD_SDK_PROJECT_ID": "mock-project"}
@@ -131,6 +133,53 @@ def test_faults_exit_with_their_codes() -> None:
         assert result.returncode == 12, result.stderr
     result = run_cli("http://127.0.0.1:9", "list")  # nothing listens on the discard port
     assert result.returncode == 12, result.stderr
+
+
+SLOW = 30.0  # the stub's delay: far past any --timeout below, and past what the test waits for
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["list", "--timeout", "0.5"], None),
+        (["describe", "task-1", "--timeout", ".5"], None),
+        (["list"], {**TOKEN_ENV, "PROCESSOR_TASKS_TIMEOUT": "0.5"}),
+        # The option wins over the variable.
+        (["list", "--timeout", "0.5"], {**TOKEN_ENV, "PROCESSOR_TASKS_TIMEOUT": "3600"}),
+    ],
+)
+def test_timeout_bounds_a_slow_server_and_exits_11(
+    stub: StubServer, args: list[str], env: dict[str, str] | None
+) -> None:
+    stub.reply(Answer(delay=SLOW, body=b'{"count": 0, "tasks": []}'))
+    started = time.monotonic()
+    result = run_cli(stub.base_url, *args, env=env)
+    waited = time.monotonic() - started
+    assert result.returncode == 11, result.stderr
+    # Not a speed target: only proof the command gave up instead of waiting for the answer.
+    assert waited < SLOW
+    assert stub.seen, "the request reached the server"
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("processor-tasks: error: ")
+    assert "timed out" in result.stderr.splitlines()[-1]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf", ""])
+def test_a_bad_timeout_is_a_usage_error_naming_the_option(value: str) -> None:
+    # Nothing listens on the discard port: a refused value must stop before any request.
+    result = run_cli("http://127.0.0.1:9", "list", "--timeout", value)
+    assert result.returncode == 2, result.stderr
+    assert "--timeout" in result.stderr and "seconds" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_bad_timeout_variable_is_a_configuration_error_naming_it() -> None:
+    result = run_cli("http://127.0.0.1:9", "list", env={**TOKEN_ENV, "PROCESSOR_TASKS_TIMEOUT": "-3"})
+    assert result.returncode == 3, result.stderr
+    assert "PROCESSOR_TASKS_TIMEOUT" in result.stderr and "positive" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_options_choices_and_help_come_from_the_spec() -> None:
