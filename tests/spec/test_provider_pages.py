@@ -7,12 +7,13 @@ when the data is written or refreshed. Two copies are looked for:
 - `MODELARTS_DOCS`: a checkout of the provider's documentation repository (the one named in
   provider_facts.yaml, at its revision). Every fact is checked, error codes and example
   requests included.
-- `../shared/seeds` beside the repository (the project's development machine; `PROVIDER_SEEDS`
-  names another folder): an OLDER
-  revision of the two pages. Only the facts that did not change between the revisions are
+- `PROVIDER_SEEDS`: a folder holding the two pages as reStructuredText
+  (`list-processor-tasks.rst`, `describe-processor-task.rst`), such as the seed copies on the
+  project's development machine. They are an OLDER revision of the two pages. Only the facts that did not change between the revisions are
   checked: names, types, values, defaults, ranges and statuses.
 
-Without either, the tests skip and say which copy they looked for. The skip is not the check:
+Both are named explicitly: nothing here looks outside the repository on its own, so a plain
+clone reads only its own files. Without either, the tests skip and say what to set. The skip is not the check:
 tests/spec/test_spec_facts.py always runs.
 """
 
@@ -25,12 +26,11 @@ from typing import Any
 
 import pytest
 
-from tests.paths import ROOT
 from tests.spec import provider_facts
 from tests.spec.provider_facts import Facts, Field
 
 FACTS = provider_facts.load()
-SEEDS = Path(os.environ.get("PROVIDER_SEEDS", ROOT.parent / "shared" / "seeds"))
+SEEDS = Path(os.environ["PROVIDER_SEEDS"]) if os.environ.get("PROVIDER_SEEDS") else None
 SEED_FILES = {"list": "list-processor-tasks.rst", "describe": "describe-processor-task.rst"}
 
 
@@ -51,7 +51,7 @@ def _copies() -> list[Any]:
                 ),
             )
         )
-    if SEEDS.is_dir():
+    if SEEDS is not None and SEEDS.is_dir():
         found.append(pytest.param({k: SEEDS / f for k, f in SEED_FILES.items()}, False, id="shared-seeds"))
     else:
         found.append(
@@ -59,7 +59,11 @@ def _copies() -> list[Any]:
                 {},
                 False,
                 id="shared-seeds",
-                marks=pytest.mark.skip(reason=f"no copy of the provider's pages at {SEEDS}"),
+                marks=pytest.mark.skip(
+                    reason=f"set PROVIDER_SEEDS to a folder with {' and '.join(SEED_FILES.values())} to check the facts against them"
+                    if SEEDS is None
+                    else f"PROVIDER_SEEDS={SEEDS} is not a folder"
+                ),
             )
         )
     return found
