@@ -120,6 +120,27 @@ def ratio_verdict(ratio: float, limit: float) -> tuple[bool, str]:
     return False, f"MISS: {ratio / limit:.1f}x the target ({ratio:.2f}x vs {limit:g}x)"
 
 
+def ratio_result(
+    *, key: str, title: str, subject: str, baseline: str, timing: Comparison, limit: float, details: dict[str, Detail]
+) -> BenchResult:
+    """The row of a "client at most ``limit`` times its baseline" benchmark, timed in microseconds."""
+    met, verdict = ratio_verdict(timing.ratio, limit)
+    return BenchResult(
+        key=key,
+        title=title,
+        subject=subject,
+        baseline=baseline,
+        subject_value=timing.subject_ns / 1e3,
+        baseline_value=timing.baseline_ns / 1e3,
+        unit="us",
+        ratio=timing.ratio,
+        target=f"<= {limit:g}x",
+        met=met,
+        verdict=verdict,
+        details={**details, **timing.spread()},
+    )
+
+
 def realistic_tasks(count: int, *, workspace: str | None = None) -> list[dict[str, Any]]:
     """``count`` tasks from the mock's own seed generator (every template, status and source shape).
 

@@ -18,7 +18,7 @@ from processor_tasks_client.api.processor_tasks import list_processor_tasks
 from processor_tasks_client.models import ListProcessorTasksResp
 from processor_tasks_mock.process import running_mock_server
 
-from benchmarks._support import PROJECT, TOKEN, BenchResult, compare, ratio_verdict
+from benchmarks._support import PROJECT, TOKEN, BenchResult, compare, ratio_result
 
 TARGET = 1.1
 LIMIT = 100
@@ -70,24 +70,17 @@ def run(smoke: bool = False) -> BenchResult:
             # Where the difference goes: raw httpx plus the models, against raw httpx alone,
             # splits the client's extra cost into decoding (models) and plumbing (the rest).
             models = compare(raw_with_models, baseline, repeats=repeats, number=number, warmup=warmup)
-    met, verdict = ratio_verdict(timing.ratio, TARGET)
-    return BenchResult(
+    return ratio_result(
         key="b",
         title=f"one list call (limit={limit}) over HTTP",
         subject="list_processor_tasks.sync(limit=...)",
         baseline="httpx.Client.get(same URL) + json.loads",
-        subject_value=timing.subject_ns / 1e3,
-        baseline_value=timing.baseline_ns / 1e3,
-        unit="us",
-        ratio=timing.ratio,
-        target=f"<= {TARGET:g}x",
-        met=met,
-        verdict=verdict,
+        timing=timing,
+        limit=TARGET,
         details={
             "url": path,
             "client_overhead_us": round((timing.subject_ns - timing.baseline_ns) / 1e3, 1),
             "of_which_models_us": round((models.subject_ns - models.baseline_ns) / 1e3, 1),
             "raw_plus_models_ratio": round(models.ratio, 3),
-            **timing.spread(),
         },
     )

@@ -23,7 +23,7 @@ from typing import Any
 from processor_tasks_client import _decode
 from processor_tasks_client.models import ListProcessorTasksResp
 
-from benchmarks._support import BenchResult, compare, page_bytes, ratio_verdict, realistic_tasks
+from benchmarks._support import BenchResult, compare, page_bytes, ratio_result, realistic_tasks
 
 TARGET = 1.25
 EVOLVED_TARGET = 1.6
@@ -65,20 +65,14 @@ def _measure(key: str, title: str, body: bytes, target: float, smoke: bool) -> B
     repeats, number, warmup = (1, 1, 1) if smoke else (25, 40, 20)
     timing = compare(lambda: fast(body), lambda: json.loads(body), repeats=repeats, number=number, warmup=warmup)
     slow = compare(lambda: reference(body), lambda: json.loads(body), repeats=repeats, number=number, warmup=warmup)
-    met, verdict = ratio_verdict(timing.ratio, target)
     tasks = len(expected["tasks"])
-    return BenchResult(
+    return ratio_result(
         key=key,
         title=title.format(tasks=tasks),
         subject="decode_model(b, ListProcessorTasksResp.from_dict)",
         baseline="json.loads(b)",
-        subject_value=timing.subject_ns / 1e3,
-        baseline_value=timing.baseline_ns / 1e3,
-        unit="us",
-        ratio=timing.ratio,
-        target=f"<= {target:g}x",
-        met=met,
-        verdict=verdict,
+        timing=timing,
+        limit=target,
         details={
             "page_bytes": len(body),
             "tasks": tasks,
@@ -86,7 +80,6 @@ def _measure(key: str, title: str, body: bytes, target: float, smoke: bool) -> B
             "reference_path_ratio": round(slow.ratio, 3),
             "per_task_us": round(timing.subject_ns / 1e3 / tasks, 2),
             "json_loads_per_task_us": round(timing.baseline_ns / 1e3 / tasks, 2),
-            **timing.spread(),
         },
     )
 

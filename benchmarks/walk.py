@@ -20,7 +20,7 @@ from processor_tasks_client import DEFAULT_TIMEOUT, AuthenticatedClient
 from processor_tasks_client.api.processor_tasks import list_processor_tasks
 from processor_tasks_mock.process import running_mock_server
 
-from benchmarks._support import PROJECT, TOKEN, BenchResult, compare, ratio_verdict
+from benchmarks._support import PROJECT, TOKEN, BenchResult, compare, ratio_result
 from benchmarks.pagination_memory import write_fixture
 
 TARGET = 1.15
@@ -80,23 +80,16 @@ def run(smoke: bool = False) -> BenchResult:
                     raise RuntimeError("a walk missed tasks or saw one twice")
                 repeats, number, warmup = (1, 1, 1) if smoke else (11, 3, 3)
                 timing = compare(through_client, baseline, repeats=repeats, number=number, warmup=warmup)
-    met, verdict = ratio_verdict(timing.ratio, TARGET)
-    return BenchResult(
+    return ratio_result(
         key="f",
         title=f"walk {total:,} tasks (iter_items, limit={LIMIT})",
         subject="list_processor_tasks.iter_items(limit=100)",
         baseline="httpx.Client.get per page (same URLs) + json.loads",
-        subject_value=timing.subject_ns / 1e3,
-        baseline_value=timing.baseline_ns / 1e3,
-        unit="us",
-        ratio=timing.ratio,
-        target=f"<= {TARGET:g}x",
-        met=met,
-        verdict=verdict,
+        timing=timing,
+        limit=TARGET,
         details={
             "pages": len(urls),
             "walk_complete_and_unique": True,
             "client_overhead_per_page_us": round((timing.subject_ns - timing.baseline_ns) / 1e3 / len(urls), 1),
-            **timing.spread(),
         },
     )
