@@ -274,12 +274,39 @@ def check_pagination(spec: Mapping[str, Any]) -> Iterator[Finding]:
             yield Finding(spot, f"first-page must be an integer, got {paging.get('first-page')!r}")
         if paging.get("style") != "page-index":
             yield Finding(spot, f"unsupported style {paging.get('style')!r} (the generator knows 'page-index')")
+        yield from _check_concurrency(paging, spot)
         ok = [c for c in op.get("responses", {}) if str(c).startswith("2")]
         if ok:
             body = resolve(spec, resolve(spec, op["responses"][ok[0]])["content"]["application/json"]["schema"])
             for key in ("items", "total"):
                 if paging.get(key) not in body.get("properties", {}):
                     yield Finding(spot, f"{key} {paging.get(key)!r} is not a property of the success body")
+
+
+def _check_concurrency(paging: Mapping[str, Any], spot: str) -> Iterator[Finding]:
+    """``x-pagination.concurrency``: the generator renders its values into the paging helpers."""
+    if "concurrency" not in paging:
+        return
+    block = paging["concurrency"]
+    where = f"{spot}/concurrency"
+    if not isinstance(block, Mapping):
+        yield Finding(where, f"must be an object, got {block!r}")
+        return
+    if block.get("page-count") != paging.get("total"):
+        # The walk plans its pages from the total it already reads; another field would be unused.
+        yield Finding(where, f"page-count must name the total field {paging.get('total')!r}, got {block.get('page-count')!r}")
+    statuses = block.get("throttle-statuses")
+    if not (
+        isinstance(statuses, list)
+        and statuses
+        and all(isinstance(s, int) and not isinstance(s, bool) and 400 <= s <= 599 for s in statuses)
+    ):
+        yield Finding(where, f"throttle-statuses must be a non-empty list of 4xx/5xx statuses, got {statuses!r}")
+    codes = block.get("throttle-codes", [])
+    if not (isinstance(codes, list) and all(isinstance(c, str) for c in codes)):
+        yield Finding(where, f"throttle-codes must be a list of error codes, got {codes!r}")
+    for key in sorted(set(block) - {"page-count", "throttle-statuses", "throttle-codes", "description"}):
+        yield Finding(where, f"unknown key {key!r}")
 
 
 def _closed_objects(node: Any, where: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:

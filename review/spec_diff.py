@@ -29,7 +29,8 @@ them for reviewers; `RULES` below lists every rule id with its family):
   name (from `x-enum-varnames` or the generator's default), a field typed as another class
   (a lone allOf/anyOf/oneOf `$ref` counts as that class, as the generator types it).
 - Security: a removed requirement alternative or scheme, or a scheme sent differently,
-  breaks. Paging: any change to `x-pagination` (the generated paging helpers) breaks.
+  breaks. Paging: any change to `x-pagination` (the generated paging helpers) breaks, but
+  adding its `concurrency` (an opt-in `concurrency=` of the helpers) does not.
   Servers: changes are informational (clients configure their base URL).
 
 Usage: `python -m review.spec_diff --base REF [--spec FILE] [--changelog FILE]` reads the
@@ -221,6 +222,8 @@ RULES: dict[str, str] = {
     "pagination-changed": "pagination",
     "pagination-removed": "pagination",
     "pagination-added": "pagination",
+    "pagination-concurrency-added": "pagination",
+    "pagination-concurrency-removed": "pagination",
     "server-url-changed": "servers",
     "server-removed": "servers",
     "server-added": "servers",
@@ -953,6 +956,8 @@ Alternative = frozenset[tuple[str, tuple[str, ...]]]
 SCHEME_DOC_KEYS = {"description", "bearerFormat"}
 # Keys of `x-pagination` that only document it.
 PAGINATION_DOC_KEYS = {"description"}
+# The key of `x-pagination` that allows a walk to fetch pages side by side (an opt-in).
+PAGINATION_CONCURRENCY = "concurrency"
 
 
 def _alternatives(requirements: JSON) -> dict[Alternative, str]:
@@ -1057,12 +1062,35 @@ def compare_pagination(a: JSON, b: JSON, op: str, report: Report) -> None:
     pa = a if isinstance(a, Mapping) else {"": a}
     pb = b if isinstance(b, Mapping) else {"": b}
     for key in sorted((set(pa) | set(pb)) - PAGINATION_DOC_KEYS):
-        if pa.get(key) != pb.get(key):
+        if key == PAGINATION_CONCURRENCY:
+            _compare_concurrency(pa.get(key), pb.get(key), op, report)
+        elif pa.get(key) != pb.get(key):
             report.add(
                 "pagination-changed",
                 f"{op} x-pagination.{key}".rstrip("."),
                 True,
                 f"{pa.get(key)!r} -> {pb.get(key)!r} (the paging helpers would walk differently)",
+            )
+
+
+def _compare_concurrency(a: JSON, b: JSON, op: str, report: Report) -> None:
+    """`x-pagination.concurrency`: an opt-in of the helpers, so adding it is safe, removing it not."""
+    where = f"{op} x-pagination.{PAGINATION_CONCURRENCY}"
+    if a is None and b is not None:
+        report.add("pagination-concurrency-added", where, False, "the paging helpers gain concurrency=")
+        return
+    if b is None:
+        report.add("pagination-concurrency-removed", where, True, "the paging helpers lose concurrency=")
+        return
+    ca = a if isinstance(a, Mapping) else {"": a}
+    cb = b if isinstance(b, Mapping) else {"": b}
+    for key in sorted((set(ca) | set(cb)) - PAGINATION_DOC_KEYS):
+        if ca.get(key) != cb.get(key):
+            report.add(
+                "pagination-changed",
+                f"{where}.{key}".rstrip("."),
+                True,
+                f"{ca.get(key)!r} -> {cb.get(key)!r} (a concurrent walk would pace itself differently)",
             )
 
 

@@ -200,6 +200,12 @@ CONTRACT: dict[str, Any] = {
     },
     "pagination": {
         "get /v2/{project_id}/processor-tasks": {
+            "concurrency": {
+                "description": "Pages may be fetched side by side. After the first page, `count` says how\nmany pages there are (ceil(count / limit)), so a client may request the\nfollowing ones in parallel, handing them out in page order. The provider\nlimits the rate of requests: a 429 (ModelArts.2799, 4206, 4395 or 6101) or\na 503 means slow down for every request of the walk, not only the one that\ngot it, and its `Retry-After` holds them all. Clients fetch one page at a\ntime unless asked for more.\n",
+                "page-count": "count",
+                "throttle-codes": ["ModelArts.2799", "ModelArts.4206", "ModelArts.4395", "ModelArts.6101"],
+                "throttle-statuses": [429, 503],
+            },
             "description": "`offset` counts pages, not items. Walk pages 0, 1, 2, … with a fixed `limit`\nuntil a page holds fewer than `limit` tasks or `count` tasks have been seen.\n",
             "first-page": 0,
             "items": "tasks",

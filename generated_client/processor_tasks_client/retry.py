@@ -19,6 +19,10 @@ the attempt, the reason, the status or error, the wait and the ``X-Request-Id``,
 the record attributes ``attempt``, ``max_attempts``, ``reason``, ``status_code``,
 ``error``, ``wait`` and ``request_id`` (and ``give_up``, why, on a give-up). Records
 name the method and the URL path only: credentials travel in headers, never logged.
+
+A concurrent page walk (``pagination.py``) runs each page's call with a :class:`Pacer` in
+:data:`PACER`: it sees every answer an attempt gets and may lengthen a wait, so that a 429
+or 503 slows the whole walk down, not only the request that got it.
 """
 
 from __future__ import annotations
@@ -27,14 +31,16 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import anyio
 import httpx
 
 from .errors import parse_retry_after
 
-__all__ = ["RetryPolicy", "asend_with_retries", "send_with_retries"]
+__all__ = ["PACER", "Pacer", "RetryPolicy", "asend_with_retries", "send_with_retries"]
 
 _log = logging.getLogger("processor_tasks_client")
 
@@ -75,6 +81,25 @@ class RetryPolicy:
         return ceiling * float(self.jitter())
 
 
+class Pacer(Protocol):
+    """What a page walk that runs pages side by side learns from, and imposes on, each attempt."""
+
+    def observe(self, response: httpx.Response) -> None:
+        """Called with every answer an attempt gets, before deciding whether to retry."""
+
+    def hold(self) -> float:
+        """Seconds every request of the walk must still wait (a Retry-After seen by any of them)."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """A sync wait between attempts that ends early, raising, when the walk has stopped."""
+
+
+# Set by pagination.py around one page's call; a context variable, so that it follows the
+# call into its own task or thread and nothing else sees it.
+PACER: ContextVar[Pacer | None] = ContextVar("processor_tasks_client_pacer", default=None)
+
+
 class _Attempts:
     """The retry decision, shared by the sync and async paths; it also logs each retry and give-up."""
 
@@ -92,6 +117,9 @@ class _Attempts:
         ``response`` is None when the attempt raised ``error``, a transient transport error.
         """
         policy = self._policy
+        pacer = PACER.get()
+        if pacer is not None and response is not None:
+            pacer.observe(response)
         if response is not None and response.status_code not in policy.statuses:
             return None  # an answer to keep, not a failure
         outcome = _Outcome(response, error)
@@ -106,6 +134,8 @@ class _Attempts:
                     self._give_up(outcome, f"Retry-After {asked:g} s exceeds max_retry_after")
                     return None
                 wait = asked
+        if pacer is not None:
+            wait = max(wait, pacer.hold())
         now = self._clock()
         if now - self._started + wait > policy.max_elapsed:
             self._give_up(outcome, f"waiting {wait:.2f} s would pass max_elapsed")
@@ -186,6 +216,9 @@ def send_with_retries(
     if policy is None or method.upper() not in policy.methods:
         return attempt()
     attempts = _Attempts(policy, clock, deadline, what)
+    pacer = PACER.get()
+    if pacer is not None and sleep is time.sleep:
+        sleep = pacer.sleep
     while True:
         try:
             response = attempt()

@@ -18,28 +18,64 @@ be skipped. The walk therefore
 - stops with :class:`~processor_tasks_client.errors.PagingError` when the server answers
   the same page again for the next index (it ignores the page parameter: the walk would
   never end), or when two pages in a row hold nothing new.
+
+With ``concurrency`` above 1 (opt-in; the default 1 sends exactly what the sequential
+walk always sent), pages are fetched side by side once the first page's total tells how
+many there are: at most ``concurrency`` pages are in flight or waiting to be consumed, and
+they are handed out in page order through the same checks, so nothing above changes. The
+async walk runs each page in a task of its own; the sync walk in a thread pool over the
+same ``httpx.Client`` (see :func:`walk_pages` for why). A :class:`_Governor` listens to
+every answer of every page (through ``retry.PACER``): a 429 or 503 halves the walk's
+concurrency (once per round of pages in flight), each run of that many calm pages adds
+one back, and a ``Retry-After`` holds every request of the walk until it has passed, the
+retries of pages already in flight included. Each change of concurrency is logged at INFO.
+Stopping the walk (break, close, cancel, Ctrl-C) cancels the pages not yet consumed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
+import threading
+import time
 from array import array
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
-from .errors import PagingError
+import httpx
+
+from .errors import PagingError, _error_fields, parse_retry_after
+from .retry import PACER
 from .types import Unset
 
 P = TypeVar("P")
 T = TypeVar("T")
 
-__all__ = ["awalk_pages", "walk_pages"]
+__all__ = ["MAX_CONCURRENCY", "THROTTLE_STATUSES", "awalk_pages", "check_concurrency", "walk_pages"]
 
 _log = logging.getLogger("processor_tasks_client")
 
 # Pages in a row holding only items already seen after which the walk gives up: one such
 # page can be a burst of new tasks shifting the list; two mean the walk is not advancing.
 _STALE_PAGES = 2
+
+# Below httpx's default pool of 100 connections, so that pages never queue inside httpx,
+# where their call_timeout would already be running.
+MAX_CONCURRENCY = 64
+# Answers that mean "slow down" for the whole walk, unless the operation's x-pagination
+# names others.
+THROTTLE_STATUSES = frozenset({429, 503})
+
+
+def check_concurrency(concurrency: object) -> int:
+    """``concurrency`` as a walk accepts it: an int from 1 to MAX_CONCURRENCY, else a typed error."""
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool):
+        raise TypeError(f"concurrency must be an int, got {type(concurrency).__name__} {concurrency!r}")
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise ValueError(f"concurrency must be from 1 to {MAX_CONCURRENCY}, got {concurrency}")
+    return concurrency
 
 
 class _SeenKeys:
@@ -137,6 +173,12 @@ class _Walk(Generic[T]):
             self._unsure(index, f"page {index} holds only items already yielded (left out)")
         return new
 
+    def last_page(self, first_page: int) -> int | None:
+        """Index of the last page the latest total promises; None while no total is known."""
+        if self._total is None:
+            return None
+        return first_page + max(0, math.ceil(self._total / self.limit) - 1)
+
     def more_after(self, index: int, page_size: int) -> bool:
         """Whether a page follows page ``index``, which held ``page_size`` items as sent."""
         if page_size < self.limit:
@@ -164,6 +206,120 @@ def _admit(walk: _Walk[T], index: int, page: P, items: str, total: Callable[[P],
     return walk.more_after(index, len(listed))
 
 
+class _WalkStopped(Exception):
+    """Ends a page's call in a worker thread once the walk it belongs to has stopped."""
+
+
+class _Governor:
+    """How many pages of one walk may be in flight, and until when every request must hold.
+
+    Additive increase, multiplicative decrease (AIMD), as TCP does: a throttling answer
+    (429, 503) halves ``limit``, each run of ``limit`` pages without one adds one, up to
+    ``ceiling``. Pages in flight answer at about the same time, so the throttling answers of
+    one round (one page's duration after a cut) count as one signal. Shared by the
+    walk and the calls of its pages, which may run in threads: hence the lock.
+    """
+
+    def __init__(self, ceiling: int, statuses: frozenset[int], clock: Callable[[], float] = time.monotonic) -> None:
+        self.ceiling = ceiling
+        self.limit = ceiling
+        self._statuses = statuses
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._resume_at = 0.0
+        self._calm = 0
+        self._cut_at = -math.inf
+        self._round = 0.0  # running mean of a page's duration
+        self.stopped = threading.Event()
+
+    def observe(self, response: httpx.Response) -> None:
+        """An answer to one of the walk's requests: a throttling one slows the whole walk."""
+        if response.status_code not in self._statuses:
+            return
+        now = self._clock()
+        asked = parse_retry_after(response.headers.get("retry-after"))
+        with self._lock:
+            self._calm = 0
+            if asked is not None:
+                self._resume_at = max(self._resume_at, now + asked)
+            if now - self._cut_at < max(self._round, asked or 0.0) or self.limit == 1:
+                return
+            self._cut_at = now
+            before, self.limit = self.limit, max(1, self.limit // 2)
+        code, _ = _error_fields(response.content)
+        self._changed(
+            before,
+            f"HTTP {response.status_code}" + (f" {code}" if code else "")
+            + (f", Retry-After {asked:g} s for every request of the walk" if asked is not None else ""),
+            status_code=response.status_code,
+            error_code=code,
+            retry_after=asked,
+        )
+
+    def settled(self, seconds: float) -> None:
+        """A page arrived after ``seconds``: one more calm page, and a better idea of a round."""
+        with self._lock:
+            self._round = seconds if self._round == 0.0 else 0.8 * self._round + 0.2 * seconds
+            self._calm += 1
+            if self._calm < self.limit or self.limit >= self.ceiling:
+                return
+            self._calm = 0
+            before = self.limit
+            self.limit += 1
+        self._changed(before, f"{before} pages in a row without a throttling answer")
+
+    def _changed(self, before: int, why: str, **fields: Any) -> None:
+        _log.info(
+            "page walk concurrency %d -> %d: %s",
+            before,
+            self.limit,
+            why,
+            extra={"concurrency": self.limit, "previous_concurrency": before, "reason": why, **fields},
+        )
+
+    def hold(self) -> float:
+        """Seconds left of the walk's pause; raises _WalkStopped once the walk has stopped."""
+        if self.stopped.is_set():
+            raise _WalkStopped("the page walk has stopped")
+        return max(0.0, self._resume_at - self._clock())
+
+    def sleep(self, seconds: float) -> None:
+        """Wait in a worker thread, ending early (raising) when the walk stops."""
+        if self.stopped.wait(seconds):
+            raise _WalkStopped("the page walk has stopped")
+
+
+def _fetch_paced(fetch: Callable[[int], P], index: int, governor: _Governor) -> tuple[P, float]:
+    """One page of a sync concurrent walk, in a worker thread."""
+    while (pause := governor.hold()) > 0:
+        governor.sleep(pause)
+    token = PACER.set(governor)
+    try:
+        started = time.monotonic()
+        page = fetch(index)
+        return page, time.monotonic() - started
+    finally:
+        PACER.reset(token)
+
+
+async def _afetch_paced(fetch: Callable[[int], Awaitable[P]], index: int, governor: _Governor) -> tuple[P, float]:
+    """One page of an async concurrent walk, in a task of its own (so PACER is its own too)."""
+    while (pause := governor.hold()) > 0:
+        await asyncio.sleep(pause)
+    PACER.set(governor)
+    started = time.monotonic()
+    page = await fetch(index)
+    return page, time.monotonic() - started
+
+
+def _to_schedule(walk: _Walk[Any], governor: _Governor, first_page: int, index: int, ahead: int, waiting: int) -> bool:
+    """Whether page ``ahead`` may be requested now, page ``index`` being the next to hand out."""
+    if ahead == index:
+        return True  # the page the consumer waits for: always
+    last = walk.last_page(first_page)
+    return last is not None and ahead <= last and waiting < governor.limit
+
+
 def walk_pages(
     fetch: Callable[[int], P],
     *,
@@ -173,22 +329,70 @@ def walk_pages(
     limit: int,
     first_page: int,
     strict: bool = False,
-) -> Iterator[P]:
+    concurrency: int = 1,
+    throttle_statuses: frozenset[int] = THROTTLE_STATUSES,
+) -> Generator[P, None, None]:
     """Yield pages ``first_page``, ``first_page + 1``, ... until a short page or ``total`` items.
 
     ``items`` names the page attribute that lists the items; a yielded page lists only the
     items not yielded before (identified by ``key``). ``strict`` turns every warning about
-    possibly missed items into a PagingError.
+    possibly missed items into a PagingError. ``concurrency`` above 1 fetches up to that
+    many pages side by side in a thread pool (``throttle_statuses`` slow it down).
+
+    Threads rather than an event loop of the walk's own: they share the caller's
+    ``httpx.Client``, its pool, transport and ``httpx_args`` (a custom sync transport
+    included), and they work when the caller already runs an event loop, where a nested
+    one cannot.
     """
+    check_concurrency(concurrency)
     walk: _Walk[Any] = _Walk(limit, key, strict)
-    index = first_page
-    while True:
-        page = fetch(index)
-        more = _admit(walk, index, page, items, total)
-        yield page
-        if not more:
-            return
-        index += 1
+    if concurrency == 1:
+        index = first_page
+        while True:
+            page = fetch(index)
+            more = _admit(walk, index, page, items, total)
+            yield page
+            if not more:
+                return
+            index += 1
+    yield from _walk_concurrently(fetch, walk, items, total, first_page, _Governor(concurrency, throttle_statuses))
+
+
+def _walk_concurrently(
+    fetch: Callable[[int], P],
+    walk: _Walk[Any],
+    items: str,
+    total: Callable[[P], int | Unset | None],
+    first_page: int,
+    governor: _Governor,
+) -> Generator[P, None, None]:
+    pool = ThreadPoolExecutor(max_workers=governor.ceiling, thread_name_prefix="processor-tasks-walk")
+    pending: dict[int, Future[tuple[P, float]]] = {}
+    index = ahead = first_page
+    interrupted = False
+    try:
+        while True:
+            while _to_schedule(walk, governor, first_page, index, ahead, len(pending)):
+                pending[ahead] = pool.submit(_fetch_paced, fetch, ahead, governor)
+                ahead += 1
+            page, seconds = pending.pop(index).result()
+            more = _admit(walk, index, page, items, total)
+            governor.settled(seconds)
+            yield page
+            if not more:
+                return
+            index += 1
+    except BaseException as exc:
+        # Ctrl-C must not wait for pages in flight; closing the client ends their requests.
+        interrupted = not isinstance(exc, (Exception, GeneratorExit))
+        raise
+    finally:
+        governor.stopped.set()
+        for future in pending.values():
+            future.cancel()
+        # Otherwise wait for the pages in flight (at most their current attempt: the stop
+        # cuts their waits and retries), so that no request of the walk outlives it.
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
 
 
 async def awalk_pages(
@@ -200,14 +404,46 @@ async def awalk_pages(
     limit: int,
     first_page: int,
     strict: bool = False,
-) -> AsyncIterator[P]:
-    """Async counterpart of :func:`walk_pages`."""
+    concurrency: int = 1,
+    throttle_statuses: frozenset[int] = THROTTLE_STATUSES,
+) -> AsyncGenerator[P, None]:
+    """Async counterpart of :func:`walk_pages`; concurrent pages run as asyncio tasks.
+
+    Closing the generator (``aclose()``, or cancelling the task that iterates it) cancels
+    the pages in flight and waits until they have let go of their connections.
+    """
+    check_concurrency(concurrency)
     walk: _Walk[Any] = _Walk(limit, key, strict)
     index = first_page
-    while True:
-        page = await fetch(index)
-        more = _admit(walk, index, page, items, total)
-        yield page
-        if not more:
-            return
-        index += 1
+    if concurrency == 1:
+        while True:
+            page = await fetch(index)
+            more = _admit(walk, index, page, items, total)
+            yield page
+            if not more:
+                return
+            index += 1
+    governor = _Governor(concurrency, throttle_statuses)
+    pending: dict[int, asyncio.Task[tuple[P, float]]] = {}
+    ahead = first_page
+    try:
+        while True:
+            while _to_schedule(walk, governor, first_page, index, ahead, len(pending)):
+                pending[ahead] = asyncio.ensure_future(_afetch_paced(fetch, ahead, governor))
+                ahead += 1
+            page, seconds = await pending.pop(index)
+            more = _admit(walk, index, page, items, total)
+            governor.settled(seconds)
+            yield page
+            if not more:
+                return
+            index += 1
+    finally:
+        governor.stopped.set()
+        for task in pending.values():
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending.values())
+            for task in pending.values():
+                if not task.cancelled():
+                    task.exception()  # a page that failed after the walk stopped: nobody needs it

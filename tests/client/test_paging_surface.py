@@ -26,7 +26,10 @@ def test_helpers_take_every_list_argument_but_the_page_index(name: str) -> None:
     listed = dict(inspect.signature(list_processor_tasks.sync).parameters)
     del listed["offset"]
     helper = dict(inspect.signature(getattr(list_processor_tasks, name)).parameters)
-    assert helper.pop("strict").default is False  # the walk's own switch, last
+    # The walk's own switches, last: x-pagination.concurrency in the spec adds `concurrency`.
+    assert list(helper)[-2:] == ["strict", "concurrency"]
+    assert helper.pop("concurrency").default == 1  # opt-in: an upgrade sends no more at once
+    assert helper.pop("strict").default is False
     assert list(helper) == list(listed)
     for param, spec in listed.items():
         if param == "limit":

@@ -184,6 +184,8 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
     "pagination-style-changed": ("pagination", {("pagination-changed", B)}),
     "pagination-removed": ("pagination", {("pagination-removed", B)}),
     "pagination-removed>base": ("pagination", {("pagination-added", OK)}),
+    "pagination-concurrency-added": ("pagination", {("pagination-concurrency-added", OK)}),
+    "pagination-concurrency-added>base": ("pagination", {("pagination-concurrency-removed", B)}),
     # Servers are informational: clients configure their base URL.
     "server-url-changed": ("servers", {("server-url-changed", OK)}),
     "server-removed": ("servers", {("server-removed", OK)}),
@@ -252,6 +254,19 @@ def test_any_change_to_a_pagination_key_is_breaking(key: str) -> None:
         assert [(c.id, c.breaking) for c in report.changes] == [
             (f"pagination-changed GET /v1/{{project_id}}/things x-pagination.{key}", True)
         ]
+
+
+@pytest.mark.parametrize("key", ["page-count", "throttle-statuses", "throttle-codes"])
+def test_a_change_inside_pagination_concurrency_is_breaking_but_its_description_is_not(key: str) -> None:
+    old = load(FIXTURES / "pagination-concurrency-added.yaml")
+    new = copy.deepcopy(old)
+    concurrency = new["paths"]["/v1/{project_id}/things"]["get"]["x-pagination"]["concurrency"]
+    concurrency["description"] = "Reworded."
+    assert diff(old, new).changes == []
+    concurrency[key] = "changed"
+    assert [(c.id, c.breaking) for c in diff(old, new).changes] == [
+        (f"pagination-changed GET /v1/{{project_id}}/things x-pagination.concurrency.{key}", True)
+    ]
 
 
 def test_security_ids_name_the_alternative() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 import pytest
@@ -151,6 +153,13 @@ def test_pagination_extension(spec: dict[str, Any]) -> None:
         "page-param": "offset",
         "first-page": 0,
     }
+
+
+def test_concurrent_paging_slows_down_on_every_429_code_the_spec_documents(spec: dict[str, Any]) -> None:
+    concurrency = spec["paths"][LIST_PATH]["get"]["x-pagination"]["concurrency"]
+    documented = re.findall(r"ModelArts\.\d+", spec["components"]["responses"]["TooManyRequests"]["description"])
+    assert documented and sorted(concurrency["throttle-codes"]) == sorted(documented)
+    assert set(concurrency["throttle-statuses"]) == {429, 503}
 
 
 @pytest.mark.parametrize(

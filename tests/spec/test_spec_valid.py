@@ -72,6 +72,12 @@ def _mutations() -> list[tuple[str, Any, str]]:
     def paging_first_page_not_an_integer(s: dict[str, Any]) -> None:
         node(s, *LIST)["x-pagination"]["first-page"] = None
 
+    def concurrency_counts_pages_from_elsewhere(s: dict[str, Any]) -> None:
+        node(s, *LIST)["x-pagination"]["concurrency"]["page-count"] = "total_pages"
+
+    def concurrency_throttles_on_success(s: dict[str, Any]) -> None:
+        node(s, *LIST)["x-pagination"]["concurrency"]["throttle-statuses"] = [200]
+
     def two_success_responses(s: dict[str, Any]) -> None:
         node(s, *LIST)["responses"]["201"] = node(s, *LIST)["responses"]["200"]
 
@@ -88,6 +94,8 @@ def _mutations() -> list[tuple[str, Any, str]]:
         ("bad_shared_example", bad_shared_example, "/components/responses/BadRequest"),
         ("paging_names_unknown_parameter", paging_names_unknown_parameter, "x-pagination"),
         ("paging_first_page_not_an_integer", paging_first_page_not_an_integer, "first-page must be an integer"),
+        ("concurrency_counts_pages_from_elsewhere", concurrency_counts_pages_from_elsewhere, "page-count must name"),
+        ("concurrency_throttles_on_success", concurrency_throttles_on_success, "throttle-statuses must be"),
         ("two_success_responses", two_success_responses, "exactly one 2xx"),
         ("operation_without_summary", operation_without_summary, "no summary"),
     ]

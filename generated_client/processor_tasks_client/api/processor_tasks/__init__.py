@@ -261,6 +261,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        concurrency: int = 1,
     ) -> Iterator[DescribeProcessorTaskResp]:
         """Every match across all pages, fetched lazily. See :func:`list_processor_tasks.iter_items`.
 
@@ -317,6 +318,12 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            concurrency (int): How many pages may be in flight or waiting to be handed out at once,
+                1 to 64. Above 1, pages after the first are fetched side by side (an async walk in
+                tasks, a sync walk in a thread pool) and still handed out in page order; a 429 or 503
+                halves it for the rest of the walk until calm pages grow it back, and a Retry-After
+                holds every request of the walk. Default: `1`, one page at a time, so that an upgrade
+                never sends a rate-limited server more at once than before.
         """
         return list_processor_tasks.iter_items(
             project_id=self.project_id,
@@ -334,6 +341,7 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
+            concurrency=concurrency,
         )
 
     def iter_list_processor_tasks_pages(
@@ -352,6 +360,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        concurrency: int = 1,
     ) -> Iterator[ListProcessorTasksResp]:
         """Every page of matches, fetched lazily. See :func:`list_processor_tasks.iter_pages`.
 
@@ -408,6 +417,12 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            concurrency (int): How many pages may be in flight or waiting to be handed out at once,
+                1 to 64. Above 1, pages after the first are fetched side by side (an async walk in
+                tasks, a sync walk in a thread pool) and still handed out in page order; a 429 or 503
+                halves it for the rest of the walk until calm pages grow it back, and a Retry-After
+                holds every request of the walk. Default: `1`, one page at a time, so that an upgrade
+                never sends a rate-limited server more at once than before.
         """
         return list_processor_tasks.iter_pages(
             project_id=self.project_id,
@@ -425,6 +440,7 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
+            concurrency=concurrency,
         )
 
     def aiter_list_processor_tasks(
@@ -443,6 +459,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        concurrency: int = 1,
     ) -> AsyncIterator[DescribeProcessorTaskResp]:
         """Async: every match across all pages. See :func:`list_processor_tasks.aiter_items`.
 
@@ -499,6 +516,12 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            concurrency (int): How many pages may be in flight or waiting to be handed out at once,
+                1 to 64. Above 1, pages after the first are fetched side by side (an async walk in
+                tasks, a sync walk in a thread pool) and still handed out in page order; a 429 or 503
+                halves it for the rest of the walk until calm pages grow it back, and a Retry-After
+                holds every request of the walk. Default: `1`, one page at a time, so that an upgrade
+                never sends a rate-limited server more at once than before.
         """
         return list_processor_tasks.aiter_items(
             project_id=self.project_id,
@@ -516,6 +539,7 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
+            concurrency=concurrency,
         )
 
     def aiter_list_processor_tasks_pages(
@@ -534,6 +558,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        concurrency: int = 1,
     ) -> AsyncIterator[ListProcessorTasksResp]:
         """Async: every page of matches. See :func:`list_processor_tasks.aiter_pages`.
 
@@ -590,6 +615,12 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            concurrency (int): How many pages may be in flight or waiting to be handed out at once,
+                1 to 64. Above 1, pages after the first are fetched side by side (an async walk in
+                tasks, a sync walk in a thread pool) and still handed out in page order; a 429 or 503
+                halves it for the rest of the walk until calm pages grow it back, and a Retry-After
+                holds every request of the walk. Default: `1`, one page at a time, so that an upgrade
+                never sends a rate-limited server more at once than before.
         """
         return list_processor_tasks.aiter_pages(
             project_id=self.project_id,
@@ -607,6 +638,7 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
+            concurrency=concurrency,
         )
 
     def describe_processor_task(
