@@ -1,6 +1,6 @@
 """``processor-tasks``: list and describe processing tasks from a shell.
 
-    processor-tasks list [filters] [--all] [--output table|json|jsonl] [--timeout SECONDS]
+    processor-tasks list [filters] [--all [--concurrency N]] [--output table|json|jsonl] [--timeout SECONDS]
     processor-tasks describe TASK_ID [--output json|table] [--timeout SECONDS]
 
 Credentials and endpoint come from the same environment variables as
@@ -14,7 +14,10 @@ writes from the spec, so the command line cannot drift from the contract.
 
 ``--all`` walks every page (``--limit`` is then the page size) and writes each task as soon
 as its page arrives, so memory stays flat however many tasks match; progress goes to stderr
-(``--quiet`` silences it). ``--output jsonl`` is one JSON object per task and line,
+(``--quiet`` silences it). ``--concurrency N`` fetches up to N pages side by side (default 1,
+one at a time), still written in page order; a 429 or 503 slows the walk down (see
+``pagination.py``), and Ctrl-C stops it without waiting for the pages in flight.
+``--output jsonl`` is one JSON object per task and line,
 ``json`` one document (a page, or with ``--all`` an array of tasks), ``table`` aligned
 columns.
 
@@ -44,12 +47,14 @@ import re
 import sys
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import closing
 from typing import Any, TextIO
 
 from . import __version__, errors, models
 from ._contract import CONTRACT
 from ._transfer import DEFAULT_CALL_TIMEOUT
 from .api.processor_tasks import describe_processor_task, list_processor_tasks
+from .pagination import MAX_CONCURRENCY
 from .environment import ENV_TIMEOUT, client_from_env, parse_seconds
 
 PROG = "processor-tasks"
@@ -189,6 +194,19 @@ def _seconds(text: str) -> float:
 _seconds.__name__ = "seconds"  # what argparse calls the type in its messages
 
 
+def _concurrency(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_CONCURRENCY}, got {value}")
+    return value
+
+
+_concurrency.__name__ = "concurrency"  # what argparse calls the type in its messages
+
+
 def _add_timeout(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
@@ -246,6 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"walk every page ({PAGING['page-param']} must not be given; --{PAGING['limit-param']} is the page "
         "size) and stream the tasks as their pages arrive",
+    )
+    listing.add_argument(
+        "--concurrency",
+        type=_concurrency,
+        metavar="N",
+        help=f"with --all: fetch up to N pages side by side, 1 to {MAX_CONCURRENCY} (default: 1, one at a time, "
+        "so that a rate-limited server is not hit harder than it asks for); a 429 or 503 slows the walk down",
     )
     listing.add_argument("--output", choices=["table", "json", "jsonl"], default="table", help="default: table")
     listing.add_argument("--quiet", action="store_true", help="no progress on stderr with --all")
@@ -396,10 +421,12 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: 
         kwargs = _arguments(LIST_OPERATION, args)
         if args.all:
             kwargs.pop(PAGING["page-param"], None)
-            pages: Iterable[Any] = list_processor_tasks.iter_pages(
-                project_id, client=client, strict=args.strict, **kwargs
+            walk = list_processor_tasks.iter_pages(
+                project_id, client=client, strict=args.strict, concurrency=args.concurrency or 1, **kwargs
             )
-            _write_list(pages, args.output, out, _Progress(err, not args.quiet), single_page=False)
+            # closing(): the walk ends, with its pages in flight, before the client closes.
+            with closing(walk) as pages:
+                _write_list(pages, args.output, out, _Progress(err, not args.quiet), single_page=False)
         else:
             page = list_processor_tasks.sync(project_id, client=client, **kwargs)
             _write_list([page], args.output, out, None, single_page=True)
@@ -412,6 +439,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = parser.parse_args(argv)
     if getattr(args, "all", False) and getattr(args, PAGING["page-param"], None) is not None:
         parser.error(f"--all walks every page; do not give --{PAGING['page-param']}")
+    if getattr(args, "concurrency", None) is not None and not args.all:
+        parser.error("--concurrency applies to --all only")
     # The client logs give-ups and doubtful page walks at WARNING; without a handler Python
     # would print them bare. Here they read like the command's other messages.
     logger = logging.getLogger("processor_tasks_client")  # the name retry.py and pagination.py log to

@@ -216,7 +216,7 @@ class _Governor:
     Additive increase, multiplicative decrease (AIMD), as TCP does: a throttling answer
     (429, 503) halves ``limit``, each run of ``limit`` pages without one adds one, up to
     ``ceiling``. Pages in flight answer at about the same time, so the throttling answers of
-    one round (one page's duration after a cut) count as one signal. Shared by the
+    one round (a page's duration, or the Retry-After, after a cut) count as one signal. Shared by the
     walk and the calls of its pages, which may run in threads: hence the lock.
     """
 
@@ -228,7 +228,7 @@ class _Governor:
         self._lock = threading.Lock()
         self._resume_at = 0.0
         self._calm = 0
-        self._cut_at = -math.inf
+        self._next_cut = -math.inf
         self._round = 0.0  # running mean of a page's duration
         self.stopped = threading.Event()
 
@@ -242,9 +242,10 @@ class _Governor:
             self._calm = 0
             if asked is not None:
                 self._resume_at = max(self._resume_at, now + asked)
-            if now - self._cut_at < max(self._round, asked or 0.0) or self.limit == 1:
+            if now < self._next_cut or self.limit == 1:
                 return
-            self._cut_at = now
+            # Answers to requests sent before this cut took effect are the same signal.
+            self._next_cut = now + max(self._round, asked or 0.0)
             before, self.limit = self.limit, max(1, self.limit // 2)
         code, _ = _error_fields(response.content)
         self._changed(
@@ -266,7 +267,7 @@ class _Governor:
             self._calm = 0
             before = self.limit
             self.limit += 1
-        self._changed(before, f"{before} pages in a row without a throttling answer")
+        self._changed(before, f"{before} page(s) in a row without a throttling answer")
 
     def _changed(self, before: int, why: str, **fields: Any) -> None:
         _log.info(
@@ -378,10 +379,15 @@ def _walk_concurrently(
             page, seconds = pending.pop(index).result()
             more = _admit(walk, index, page, items, total)
             governor.settled(seconds)
-            yield page
             if not more:
+                yield page
                 return
             index += 1
+            # Before handing out the page in hand: the next ones travel while the caller works.
+            while _to_schedule(walk, governor, first_page, index, ahead, len(pending)):
+                pending[ahead] = pool.submit(_fetch_paced, fetch, ahead, governor)
+                ahead += 1
+            yield page
     except BaseException as exc:
         # Ctrl-C must not wait for pages in flight; closing the client ends their requests.
         interrupted = not isinstance(exc, (Exception, GeneratorExit))
@@ -434,10 +440,15 @@ async def awalk_pages(
             page, seconds = await pending.pop(index)
             more = _admit(walk, index, page, items, total)
             governor.settled(seconds)
-            yield page
             if not more:
+                yield page
                 return
             index += 1
+            # Before handing out the page in hand: the next ones travel while the caller works.
+            while _to_schedule(walk, governor, first_page, index, ahead, len(pending)):
+                pending[ahead] = asyncio.ensure_future(_afetch_paced(fetch, ahead, governor))
+                ahead += 1
+            yield page
     finally:
         governor.stopped.set()
         for task in pending.values():
