@@ -294,7 +294,9 @@ def _check_concurrency(paging: Mapping[str, Any], spot: str) -> Iterator[Finding
         return
     if block.get("page-count") != paging.get("total"):
         # The walk plans its pages from the total it already reads; another field would be unused.
-        yield Finding(where, f"page-count must name the total field {paging.get('total')!r}, got {block.get('page-count')!r}")
+        yield Finding(
+            where, f"page-count must name the total field {paging.get('total')!r}, got {block.get('page-count')!r}"
+        )
     statuses = block.get("throttle-statuses")
     if not (
         isinstance(statuses, list)

@@ -54,8 +54,8 @@ from . import __version__, errors, models
 from ._contract import CONTRACT
 from ._transfer import DEFAULT_CALL_TIMEOUT
 from .api.processor_tasks import describe_processor_task, list_processor_tasks
-from .pagination import MAX_CONCURRENCY
 from .environment import ENV_TIMEOUT, client_from_env, parse_seconds
+from .pagination import MAX_CONCURRENCY
 
 PROG = "processor-tasks"
 

@@ -37,11 +37,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import queue
 import threading
 import time
 from array import array
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Hashable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -250,7 +251,8 @@ class _Governor:
         code, _ = _error_fields(response.content)
         self._changed(
             before,
-            f"HTTP {response.status_code}" + (f" {code}" if code else "")
+            f"HTTP {response.status_code}"
+            + (f" {code}" if code else "")
             + (f", Retry-After {asked:g} s for every request of the walk" if asked is not None else ""),
             status_code=response.status_code,
             error_code=code,
@@ -288,6 +290,48 @@ class _Governor:
         """Wait in a worker thread, ending early (raising) when the walk stops."""
         if self.stopped.wait(seconds):
             raise _WalkStopped("the page walk has stopped")
+
+
+class _Workers:
+    """A fixed set of daemon threads that run the pages of one sync walk.
+
+    Not ``concurrent.futures.ThreadPoolExecutor``: the interpreter joins its threads at
+    exit, so a Ctrl-C would still wait until every page in flight had its answer.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._threads = [
+            threading.Thread(target=self._work, name=f"processor-tasks-walk-{n}", daemon=True) for n in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        self._jobs.put((future, function, args))
+        return future
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, function, args = job
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled before it started
+            try:
+                result = function(*args)
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
 
 
 def _fetch_paced(fetch: Callable[[int], P], index: int, governor: _Governor) -> tuple[P, float]:
@@ -367,7 +411,7 @@ def _walk_concurrently(
     first_page: int,
     governor: _Governor,
 ) -> Generator[P, None, None]:
-    pool = ThreadPoolExecutor(max_workers=governor.ceiling, thread_name_prefix="processor-tasks-walk")
+    pool = _Workers(governor.ceiling)
     pending: dict[int, Future[tuple[P, float]]] = {}
     index = ahead = first_page
     interrupted = False
@@ -398,7 +442,7 @@ def _walk_concurrently(
             future.cancel()
         # Otherwise wait for the pages in flight (at most their current attempt: the stop
         # cuts their waits and retries), so that no request of the walk outlives it.
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        pool.shutdown(wait=not interrupted)
 
 
 async def awalk_pages(

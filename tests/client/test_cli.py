@@ -290,3 +290,46 @@ def test_a_list_that_grows_during_all_warns_or_with_strict_exits_17(
     assert out.getvalue().splitlines()[0] == '{"task_id":"t0","create_time":100}'
     if strict:
         assert "page walk stopped" in capsys.readouterr().err
+
+
+def test_list_all_with_concurrency_writes_every_task_once_in_page_order(mock_server_url: str) -> None:
+    result = run_cli(mock_server_url, "list", "--all", "--limit", "7", "--concurrency", "4", "--output", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line) for line in result.stdout.splitlines()] == all_tasks(mock_server_url)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["list", "--concurrency", "2"], "--concurrency applies to --all only"),
+        (["list", "--all", "--concurrency", "0"], "must be from 1 to 64"),
+        (["list", "--all", "--concurrency", "many"], "not a whole number"),
+    ],
+)
+def test_a_bad_concurrency_is_a_usage_error(mock_server_url: str, args: list[str], message: str) -> None:
+    result = run_cli(mock_server_url, *args)
+    assert (result.returncode, message in result.stderr) == (2, True), result.stderr
+
+
+def test_ctrl_c_during_a_concurrent_walk_stops_at_once_without_waiting_for_pages_in_flight() -> None:
+    import signal
+
+    # Every answer takes 3 s: after the first page, four more are in flight for 3 s.
+    with running_mock_server({"MOCK_FAULT_LATENCY_MS": "3000", "MOCK_FAULT_LATENCY_RATE": "1"}) as url:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("PROCESSOR_TASKS_", "HUAWEICLOUD_SDK_"))}
+        env = {**clean, "PYTHONPATH": str(GENERATED), "PROCESSOR_TASKS_BASE_URL": url, **TOKEN_ENV}
+        command = [sys.executable, "-m", "processor_tasks_client.cli", "list", "--all", "--limit", "5"]
+        command += ["--concurrency", "4", "--output", "jsonl", "--quiet"]
+        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+            assert process.stdout is not None and process.stderr is not None
+            json.loads(process.stdout.readline())  # the first page has arrived
+            time.sleep(0.2)  # the next pages are in flight
+            interrupted = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            code = process.wait(timeout=30)
+            stopped = time.monotonic() - interrupted
+            stderr = process.stderr.read().decode()
+    assert code == 130, stderr
+    assert stopped < 2.0, stopped  # the pages in flight would have taken another ~2.8 s
+    assert "interrupted" in stderr and "Traceback" not in stderr

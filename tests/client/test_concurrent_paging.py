@@ -38,7 +38,7 @@ def tasks(n: int = TASKS) -> list[dict[str, Any]]:
 
 @pytest.fixture(params=["in-process", "socket"])
 def mock(request: pytest.FixtureRequest) -> Iterator[MockHandle]:
-    with (in_process() if request.param == "in-process" else serving()) as handle:
+    with in_process() if request.param == "in-process" else serving() as handle:
         handle.seed(tasks())
         yield handle
 
@@ -117,13 +117,16 @@ def test_the_facade_and_iter_pages_take_concurrency(mode: str) -> None:
         mock.seed(tasks(25))
         facade = ProcessorTasks(mock.client(), mock.project_id)
         if mode == "sync":
-            pages = [[t.task_id for t in p.tasks] for p in facade.iter_list_processor_tasks_pages(limit=10, concurrency=3)]
+            pages = [
+                [t.task_id for t in p.tasks] for p in facade.iter_list_processor_tasks_pages(limit=10, concurrency=3)
+            ]
             items = [t.task_id for t in facade.iter_list_processor_tasks(limit=10, concurrency=3)]
         else:
 
             async def run() -> tuple[list[list[str]], list[str]]:
                 pages = [
-                    [t.task_id for t in p.tasks] async for p in facade.aiter_list_processor_tasks_pages(limit=10, concurrency=3)
+                    [t.task_id for t in p.tasks]
+                    async for p in facade.aiter_list_processor_tasks_pages(limit=10, concurrency=3)
                 ]
                 items = [t.task_id async for t in facade.aiter_list_processor_tasks(limit=10, concurrency=3)]
                 return pages, items
@@ -181,7 +184,9 @@ def test_breaking_out_of_an_async_walk_cancels_the_pages_in_flight(mock: MockHan
 
     async def run() -> float:
         mock.clear_faults()  # page 0 fast, the others slow
-        async with aclosing(list_processor_tasks.aiter_items(mock.project_id, client=client, limit=10, concurrency=4)) as items:
+        async with aclosing(
+            list_processor_tasks.aiter_items(mock.project_id, client=client, limit=10, concurrency=4)
+        ) as items:
             async for _ in items:
                 mock.inject(slow=1000, latency_ms=2000)
                 await asyncio.sleep(0.1)  # pages 1-4 are on their way
@@ -200,11 +205,15 @@ def test_cancelling_the_task_of_an_async_walk_releases_every_connection() -> Non
         mock.seed(tasks())
         traffic = Traffic()
         # Kept-alive connections, so that a connection left half-used would stay in the pool.
-        client = mock.client(httpx_args={**traffic.hooks("async"), "limits": httpx.Limits(max_keepalive_connections=10)})
+        client = mock.client(
+            httpx_args={**traffic.hooks("async"), "limits": httpx.Limits(max_keepalive_connections=10)}
+        )
 
         async def run() -> list[Any]:
             async def walk() -> None:
-                async for _ in list_processor_tasks.aiter_items(mock.project_id, client=client, limit=10, concurrency=4):
+                async for _ in list_processor_tasks.aiter_items(
+                    mock.project_id, client=client, limit=10, concurrency=4
+                ):
                     mock.inject(slow=1000, latency_ms=2000)
 
             task = asyncio.create_task(walk())
