@@ -25,7 +25,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import list_call, pagination_memory, parse_page, peers, regenerate, signing, walk
+from benchmarks import concurrent_walk, list_call, pagination_memory, parse_page, peers, regenerate, signing, walk
 from benchmarks._support import ROOT, BenchResult
 
 DEFAULT_JSON = ROOT / "reports" / "bench.json"
@@ -37,6 +37,11 @@ def _benchmarks(walk_tasks: int | None) -> dict[str, Callable[[bool], BenchResul
         "a'": parse_page.run_evolved,
         "b": list_call.run,
         "f": walk.run,
+        "g": concurrent_walk.run_speedup,
+        "g'": concurrent_walk.run_speedup_4,
+        "h": concurrent_walk.run_ideal,
+        "i": concurrent_walk.run_throttled,
+        "j": concurrent_walk.run_memory,
         "c": lambda smoke: pagination_memory.run(smoke, big=walk_tasks),
         "d": signing.run,
         "e": regenerate.run,
@@ -78,7 +83,7 @@ def table(results: Sequence[BenchResult]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--only", default="aa'bfcdep", help="keys of the benchmarks to run, e.g. \"a,a',b\"; p is the peers' table"
+        "--only", default="aa'bfgg'hijcdep", help="keys of the benchmarks to run, e.g. \"a,a',b\"; p is the peers' table"
     )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition (numbers are meaningless)")
     parser.add_argument("--walk-tasks", type=int, default=None, help="tasks in the long walk of (c); default 100000")
