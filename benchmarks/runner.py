@@ -37,11 +37,11 @@ def _benchmarks(walk_tasks: int | None) -> dict[str, Callable[[bool], BenchResul
         "a'": parse_page.run_evolved,
         "b": list_call.run,
         "f": walk.run,
-        "g": concurrent_walk.run_speedup,
-        "g'": concurrent_walk.run_speedup_4,
-        "h": concurrent_walk.run_ideal,
-        "i": concurrent_walk.run_throttled,
-        "j": concurrent_walk.run_memory,
+        "k": concurrent_walk.run_speedup,
+        "k'": concurrent_walk.run_speedup_4,
+        "l": concurrent_walk.run_ideal,
+        "m": concurrent_walk.run_throttled,
+        "n": concurrent_walk.run_memory,
         "c": lambda smoke: pagination_memory.run(smoke, big=walk_tasks),
         "d": signing.run,
         "e": regenerate.run,
@@ -83,7 +83,9 @@ def table(results: Sequence[BenchResult]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--only", default="aa'bfgg'hijcdep", help="keys of the benchmarks to run, e.g. \"a,a',b\"; p is the peers' table"
+        "--only",
+        default="aa'bfkk'lmncdep",
+        help="keys of the benchmarks to run, e.g. \"a,a',b\"; p is the peers' table",
     )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition (numbers are meaningless)")
     parser.add_argument("--walk-tasks", type=int, default=None, help="tasks in the long walk of (c); default 100000")

@@ -15,7 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import concurrent_walk, list_call, pagination_memory, parse_page, peers, regenerate, runner, signing, walk
+from benchmarks import (
+    concurrent_walk,
+    list_call,
+    pagination_memory,
+    parse_page,
+    peers,
+    regenerate,
+    runner,
+    signing,
+    walk,
+)
 from benchmarks._support import BenchResult
 
 RUNS: dict[str, Callable[[bool], BenchResult]] = {
@@ -23,29 +33,29 @@ RUNS: dict[str, Callable[[bool], BenchResult]] = {
     "a'": parse_page.run_evolved,
     "b": list_call.run,
     "f": walk.run,
-    "g": concurrent_walk.run_speedup,
-    "g'": concurrent_walk.run_speedup_4,
-    "h": concurrent_walk.run_ideal,
-    "i": concurrent_walk.run_throttled,
-    "j": concurrent_walk.run_memory,
+    "k": concurrent_walk.run_speedup,
+    "k'": concurrent_walk.run_speedup_4,
+    "l": concurrent_walk.run_ideal,
+    "m": concurrent_walk.run_throttled,
+    "n": concurrent_walk.run_memory,
     "c": pagination_memory.run,
     "d": signing.run,
     "e": regenerate.run,
 }
 UNITS = {"a": "us", "a'": "us", "b": "us", "c": "MB", "d": "us", "e": "s", "f": "us"}
-UNITS |= {"g": "us", "g'": "us", "h": "us", "i": "s", "j": "MB"}
+UNITS |= {"k": "us", "k'": "us", "l": "us", "m": "s", "n": "MB"}
 # The benchmarks with a target in issues 4 and 12; the others only report.
-TARGETED = {"a", "a'", "b", "c", "f", "g", "h", "i", "j"}
+TARGETED = {"a", "a'", "b", "c", "f", "k", "l", "m", "n"}
 # Booleans each benchmark records about its own correctness.
 PROBES = {
     "c": ("big_walk_complete_and_unique", "small_walk_complete_and_unique"),
     "d": ("signed_request_has_signature", "token_request_unsigned"),
     "e": ("package_written",),
     "f": ("walk_complete_and_unique",),
-    "g": ("walk_complete_and_unique",),
-    "h": ("walk_complete_and_unique",),
-    "i": ("walk_complete_and_unique",),
-    "j": ("walk_complete_and_unique",),
+    "k": ("walk_complete_and_unique",),
+    "l": ("walk_complete_and_unique",),
+    "m": ("walk_complete_and_unique",),
+    "n": ("walk_complete_and_unique",),
     "a": ("fast_path",),
     "a'": ("fast_path",),
 }
