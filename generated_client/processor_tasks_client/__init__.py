@@ -22,11 +22,15 @@ from .errors import (
     RateLimitError,
     ResponseDecodeError,
     ServerError,
+    TaskFailedError,
     UnexpectedStatus,
+    WaitError,
+    WaitTimeoutError,
 )
 from .retry import RetryPolicy
+from .waiter import PollPolicy, WaitProgress
 
-__version__ = "2.0.0"
+__version__ = "2.1.0"
 """The package version, which is the contract's ``info.version``."""
 
 
@@ -53,11 +57,16 @@ __all__ = (
     "ConfigurationError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PollPolicy",
     "ProcessorTasks",
     "ProcessorTasksError",
     "RateLimitError",
     "ResponseDecodeError",
     "RetryPolicy",
     "ServerError",
+    "TaskFailedError",
     "UnexpectedStatus",
+    "WaitError",
+    "WaitProgress",
+    "WaitTimeoutError",
 )
