@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help='JSON file of tasks to serve: [task, ...] or {"project": ..., "tasks": [...]} (MOCK_FIXTURE)',
     )
+    parser.add_argument(
+        "--lifecycle",
+        type=Path,
+        help='JSON file of task timelines, {"TASK_ID": [{"after": 2, "status": "RUNNING"}, ...]}, run on '
+        "wall time from start-up (MOCK_LIFECYCLE)",
+    )
     parser.add_argument("--project", help="project that owns the tasks (MOCK_PROJECT, default mock-project)")
     parser.add_argument("--seed", type=int, help="seed of the generated tasks (MOCK_SEED)")
     parser.add_argument("--task-count", type=int, help="number of generated tasks (MOCK_TASK_COUNT, default 320)")
@@ -49,6 +55,7 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         "port": args.port,
         "host": args.host,
         "fixture_path": args.fixture,
+        "lifecycle_path": args.lifecycle,
         "project": args.project,
         "seed": args.seed,
         "task_count": args.task_count,

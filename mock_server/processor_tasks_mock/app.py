@@ -36,6 +36,7 @@ from processor_tasks_mock import errors
 from processor_tasks_mock.auth import Authenticator, AuthError, WireRequest
 from processor_tasks_mock.faults import DroppedConnection, Fault, FaultInjector
 from processor_tasks_mock.fixtures import load_fixture
+from processor_tasks_mock.lifecycle import MockClock, WallClock, load_lifecycles, new_lifecycle
 from processor_tasks_mock.seed import generate_tasks
 from processor_tasks_mock.settings import Settings
 from processor_tasks_mock.spec import Spec, SpecError, load_spec
@@ -62,6 +63,8 @@ class MockServer(Starlette):
         self.settings = settings
         self.spec = spec
         self.store = store
+        # What task timelines run on; the test handle replaces it with its own clock.
+        self.clock: MockClock = store.lifecycle.clock if store.lifecycle is not None else WallClock()
         self.list_parameters = operation_parameters(spec, LIST_OPERATION)
         self.describe_parameters = operation_parameters(spec, DESCRIBE_OPERATION)
         unknown = {p.name for p in self.list_parameters.parameters if p.location == "query"} - set(
@@ -245,12 +248,18 @@ async def _drop_connection(receive: Receive) -> None:
         await asyncio.wait_for(until_disconnected(), timeout=5)
 
 
-def build_store(settings: Settings, spec: Spec) -> TaskStore:
-    """The fixture's tasks when MOCK_FIXTURE is set, else the seeded ones."""
+def build_store(settings: Settings, spec: Spec, clock: MockClock | None = None) -> TaskStore:
+    """The fixture's tasks when MOCK_FIXTURE is set, else the seeded ones; with MOCK_LIFECYCLE,
+    their timelines, started now on ``clock`` (default: wall time)."""
     if settings.fixture_path is not None:
         project, tasks = load_fixture(settings.fixture_path, spec, settings.project)
-        return TaskStore.single(project, tasks)
-    return TaskStore.single(settings.project, generate_tasks(settings.seed, settings.task_count))
+    else:
+        project, tasks = settings.project, generate_tasks(settings.seed, settings.task_count)
+    lifecycle = None
+    if settings.lifecycle_path is not None:
+        timelines = load_lifecycles(settings.lifecycle_path, spec)
+        lifecycle = new_lifecycle(timelines, project, spec, clock or WallClock())
+    return TaskStore.single(project, tasks, lifecycle)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
