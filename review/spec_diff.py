@@ -30,6 +30,7 @@ them for reviewers; `RULES` below lists every rule id with its family):
   (a lone allOf/anyOf/oneOf `$ref` counts as that class, as the generator types it).
 - Security: a removed requirement alternative or scheme, or a scheme sent differently,
   breaks. Paging: any change to `x-pagination` (the generated paging helpers) breaks.
+  Waiting: any change to `x-waiters` (the generated waiters) breaks, as for paging.
   Servers: changes are informational (clients configure their base URL).
 
 Usage: `python -m review.spec_diff --base REF [--spec FILE] [--changelog FILE]` reads the
@@ -221,6 +222,9 @@ RULES: dict[str, str] = {
     "pagination-changed": "pagination",
     "pagination-removed": "pagination",
     "pagination-added": "pagination",
+    "waiter-changed": "waiters",
+    "waiter-removed": "waiters",
+    "waiter-added": "waiters",
     "server-url-changed": "servers",
     "server-removed": "servers",
     "server-added": "servers",
@@ -953,6 +957,8 @@ Alternative = frozenset[tuple[str, tuple[str, ...]]]
 SCHEME_DOC_KEYS = {"description", "bearerFormat"}
 # Keys of `x-pagination` that only document it.
 PAGINATION_DOC_KEYS = {"description"}
+# Keys of a waiter in `x-waiters` that only document it.
+WAITER_DOC_KEYS = {"description"}
 
 
 def _alternatives(requirements: JSON) -> dict[Alternative, str]:
@@ -1064,6 +1070,28 @@ def compare_pagination(a: JSON, b: JSON, op: str, report: Report) -> None:
                 True,
                 f"{pa.get(key)!r} -> {pb.get(key)!r} (the paging helpers would walk differently)",
             )
+
+
+def compare_waiters(a: JSON, b: JSON, op: str, report: Report) -> None:
+    """`x-waiters`, like `x-pagination`: the generated waiters (and `processor-tasks wait`)
+    are built from it, so a waiter removed or changed in any way but its description breaks."""
+    wa = a if isinstance(a, Mapping) else ({} if a is None else {"": a})
+    wb = b if isinstance(b, Mapping) else ({} if b is None else {"": b})
+    for name in sorted(set(wa) - set(wb), key=str):
+        report.add("waiter-removed", f"{op} x-waiters.{name}", True, "the generated waiter is built from x-waiters")
+    for name in sorted(set(wb) - set(wa), key=str):
+        report.add("waiter-added", f"{op} x-waiters.{name}", False, "new waiter")
+    for name in sorted(set(wa) & set(wb), key=str):
+        xa = wa[name] if isinstance(wa[name], Mapping) else {"": wa[name]}
+        xb = wb[name] if isinstance(wb[name], Mapping) else {"": wb[name]}
+        for key in sorted((set(xa) | set(xb)) - WAITER_DOC_KEYS, key=str):
+            if xa.get(key) != xb.get(key):
+                report.add(
+                    "waiter-changed",
+                    f"{op} x-waiters.{name}.{key}".rstrip("."),
+                    True,
+                    f"{xa.get(key)!r} -> {xb.get(key)!r} (the generated waiter would wait differently)",
+                )
 
 
 def _server_url(server: JSON) -> str:
@@ -1227,6 +1255,7 @@ def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> 
         compare_request_bodies(old, new, op, op_a.get("requestBody"), op_b.get("requestBody"), report)
         compare_responses(old, new, op, op_a.get("responses") or {}, op_b.get("responses") or {}, report)
         compare_pagination(op_a.get("x-pagination"), op_b.get("x-pagination"), op, report)
+        compare_waiters(op_a.get("x-waiters"), op_b.get("x-waiters"), op, report)
         # An operation's own `security` replaces the top-level one; when neither version has
         # its own, the top-level comparison above covers it.
         if "security" in op_a or "security" in op_b:
