@@ -259,7 +259,9 @@ def test_any_change_to_a_pagination_key_is_breaking(key: str) -> None:
         ]
 
 
-@pytest.mark.parametrize("key", ["field", "success", "failure", "pending", "delay", "multiplier", "max-delay", "timeout"])
+@pytest.mark.parametrize(
+    "key", ["field", "success", "failure", "pending", "delay", "multiplier", "max-delay", "timeout"]
+)
 def test_any_change_to_a_waiter_key_is_breaking(key: str) -> None:
     old = load(FIXTURES / "waiter-added.yaml")
     for new_value in ("changed", None):
