@@ -5,6 +5,7 @@ from typing import Any
 
 CONTRACT: dict[str, Any] = {
     "endpoint": {
+        "arguments": ["region"],
         "url": "https://modelarts.{region}.otc.t-systems.com",
         "variables": {
             "region": {

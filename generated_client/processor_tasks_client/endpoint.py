@@ -31,10 +31,14 @@ _ENDPOINT: Mapping[str, Any] = CONTRACT.get("endpoint") or {}
 SERVER_TEMPLATE: str = _ENDPOINT.get("url", "")
 """The contract's regional server URL, with ``{variable}`` placeholders; empty when it has none."""
 
-SERVER_VARIABLES: Mapping[str, Mapping[str, Any]] = _ENDPOINT.get("variables", {})
-"""Per server variable: ``enum`` (the values accepted), ``default`` (documented only: a
-client needs a value or a base URL given), ``env`` (its environment variable) and
-``description``."""
+_ALL_VARIABLES: Mapping[str, Mapping[str, Any]] = _ENDPOINT.get("variables", {})
+
+SERVER_VARIABLES: Mapping[str, Mapping[str, Any]] = {
+    name: _ALL_VARIABLES[name] for name in _ENDPOINT.get("arguments", [])
+}
+"""The server variables that are client arguments (those with an ``enum``): per variable,
+``enum`` (the values accepted), ``default`` (documented only: a client needs a value or a
+base URL given), ``env`` (its environment variable) and ``description``."""
 
 
 def check_base_url(url: str, setting: str) -> str:
@@ -59,6 +63,9 @@ def check_base_url(url: str, setting: str) -> str:
             f"{setting} must be an absolute http:// or https:// URL with a host, such as "
             f"{_example()}, got {shown}{hint}"
         )
+    if parsed.userinfo:
+        # httpx would send it as Basic credentials beside the client's own.
+        raise ConfigurationError(f"{setting} must not carry user information: give credentials as token= or auth=")
     return url
 
 
@@ -70,7 +77,8 @@ def server_url(values: Mapping[str, tuple[str, str]]) -> str:
     contract does not list.
     """
     filled: dict[str, str] = {}
-    for name, variable in SERVER_VARIABLES.items():
+    # A variable without an enum is no argument: its documented default fills it.
+    for name, variable in _ALL_VARIABLES.items():
         value, setting = values.get(name, (variable["default"], name))
         allowed: list[str] = list(variable.get("enum") or ())
         if allowed and value not in allowed:
