@@ -30,6 +30,7 @@ Exit codes (one per error class; the message on stderr is the typed error's):
                                          15 TaskNotFoundError (no such task)
                                          16 ResponseTooLargeError (answer past the size cap)
                                          17 PagingError (a page walk that cannot go on)
+                                         18 ClientClosedError (a call on a closed client)
                                          130 interrupted (Ctrl-C); 141 stdout closed (a pipe)
 """
 
@@ -73,6 +74,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     errors.ResponseDecodeError: 13,
     errors.ResponseTooLargeError: 16,
     errors.PagingError: 17,
+    errors.ClientClosedError: 18,
     # The client refuses a parameter value before sending it (a comma in a list value): usage.
     ValueError: EXIT_USAGE,
     errors.ProcessorTasksError: EXIT_ERROR,
@@ -99,6 +101,7 @@ EXIT_MEANINGS: dict[int, str] = {
     15: "no such task",
     16: "answer larger than the client's cap",
     17: "page walk stopped",
+    18: "client closed",
     EXIT_INTERRUPTED: "interrupted",
     EXIT_BROKEN_PIPE: "stdout closed",
 }
