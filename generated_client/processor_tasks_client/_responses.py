@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from . import errors
+from . import _tracing, errors
 from ._decode import SHAPE_ERRORS, InvalidBody, decode_model
 from ._transfer import TransferLimits, aexchange, exchange, install_deadlines, install_hooks
 from .retry import RetryPolicy, asend_with_retries, send_with_retries
@@ -99,9 +99,10 @@ def send(
     install_deadlines(client)
     install_hooks(client)
     deadline = _call_deadline(limits)
+    traced = _tracing.Attempts(kwargs, client.base_url)  # a span per attempt, when tracing is on
     with _client_errors(client):
         return send_with_retries(
-            lambda: exchange(client, kwargs, limits, deadline),
+            lambda: traced.send(lambda request: exchange(client, request, limits, deadline)),
             kwargs["method"],
             retry,
             deadline=deadline,
@@ -116,9 +117,10 @@ async def asend(
     limits = limits or TransferLimits()
     install_hooks(client)
     deadline = _call_deadline(limits)
+    traced = _tracing.Attempts(kwargs, client.base_url)
     with _client_errors(client):
         return await asend_with_retries(
-            lambda: aexchange(client, kwargs, limits, deadline),
+            lambda: traced.asend(lambda request: aexchange(client, request, limits, deadline)),
             kwargs["method"],
             retry,
             deadline=deadline,

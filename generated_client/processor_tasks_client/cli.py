@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         formatter_class=_HelpFormatter,
         description="Query ModelArts processing tasks. Endpoint and credentials come from the environment "
-        "(PROCESSOR_TASKS_BASE_URL, HUAWEICLOUD_SDK_PROJECT_ID, and PROCESSOR_TASKS_TOKEN or "
+        "(PROCESSOR_TASKS_BASE_URL or HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_PROJECT_ID, and PROCESSOR_TASKS_TOKEN or "
         "HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK).",
         epilog="Exit codes: " + ", ".join(f"{code} {text}" for code, text in sorted(EXIT_MEANINGS.items())) + ".",
     )

@@ -24,6 +24,7 @@ from .auth import (
     check_proxy,
     check_transport,
 )
+from .endpoint import resolve_base_url
 from .errors import ConfigurationError
 from .retry import RetryPolicy
 
@@ -66,51 +67,57 @@ def _default_retry() -> RetryPolicy:
 class Client:
     """A client without a token. Give it ``auth=AkSkAuth(...)`` to sign requests.
 
-    Keyword arguments:
+        Keyword arguments:
 
-        ``base_url``: The base URL for the API, all requests are made to a relative path to this URL
+            ``base_url``: The base URL for the API, all requests are made to a relative path to this URL.
+            It wins over ``region``; give one or the other. An invalid URL (no
+            ``http://``/``https://``, no host) raises errors.ConfigurationError here, not at the first call.
 
-        ``cookies``: A dictionary of cookies to be sent with every request. Cookies a server
-        sets (``Set-Cookie``) are not kept: the API uses none.
+            ``region``: Builds the base URL from ``https://modelarts.{region}.otc.t-systems.com``; one of
+            eu-de, eu-nl (another value raises errors.ConfigurationError).
+    ``from_env()`` reads it from ``HUAWEICLOUD_SDK_REGION``.
+            ``cookies``: A dictionary of cookies to be sent with every request. Cookies a server
+            sets (``Set-Cookie``) are not kept: the API uses none.
 
-        ``headers``: A dictionary of headers to be sent with every request; a ``User-Agent``
-        here replaces USER_AGENT
+            ``headers``: A dictionary of headers to be sent with every request; a ``User-Agent``
+            here replaces USER_AGENT
 
-        ``timeout``: How long each socket operation (connect, one read, one write) may take;
-        DEFAULT_TIMEOUT (30 s, 10 s to connect) when not given. ``None`` disables it.
-        Exceeding it raises errors.APITimeoutError. ``attempt_timeout`` bounds the sum.
+            ``timeout``: How long each socket operation (connect, one read, one write) may take;
+            DEFAULT_TIMEOUT (30 s, 10 s to connect) when not given. ``None`` disables it.
+            Exceeding it raises errors.APITimeoutError. ``attempt_timeout`` bounds the sum.
 
-        ``verify_ssl``: Whether or not to verify the SSL certificate of the API server.
+            ``verify_ssl``: Whether or not to verify the SSL certificate of the API server.
 
-        ``follow_redirects``: Whether or not to follow redirects. Default value is False.
-        Credentials follow a redirect only to the same origin (scheme, host, port), where
-        AK/SK requests are signed afresh; see ``auth.CredentialGuard``.
+            ``follow_redirects``: Whether or not to follow redirects. Default value is False.
+            Credentials follow a redirect only to the same origin (scheme, host, port), where
+            AK/SK requests are signed afresh; see ``auth.CredentialGuard``.
 
-        ``allow_insecure_http``: Send credentials over plain ``http://`` to a host that is not
-        loopback. Off by default: such a client raises errors.ConfigurationError instead.
+            ``allow_insecure_http``: Send credentials over plain ``http://`` to a host that is not
+            loopback. Off by default: such a client raises errors.ConfigurationError instead.
 
-        ``retry``: The RetryPolicy for transport failures, 429, 502, 503 and 504 (on by
-        default); ``None`` switches retries off.
+            ``retry``: The RetryPolicy for transport failures, 429, 502, 503 and 504 (on by
+            default); ``None`` switches retries off.
 
-        ``attempt_timeout``: Seconds one attempt may take in all, connect to last byte of the
-        body (60 by default; ``None``: unbounded). Exceeding it raises errors.APITimeoutError
-        (and is retried like any timeout).
+            ``attempt_timeout``: Seconds one attempt may take in all, connect to last byte of the
+            body (60 by default; ``None``: unbounded). Exceeding it raises errors.APITimeoutError
+            (and is retried like any timeout).
 
-        ``call_timeout``: Seconds one call may take, all attempts and the waits between them
-        (120 by default; ``None``: unbounded).
+            ``call_timeout``: Seconds one call may take, all attempts and the waits between them
+            (120 by default; ``None``: unbounded).
 
-        ``max_response_bytes``: Most bytes of one decoded body (8 MiB by default; ``None``:
-        unbounded); a longer body raises errors.ResponseTooLargeError.
+            ``max_response_bytes``: Most bytes of one decoded body (8 MiB by default; ``None``:
+            unbounded); a longer body raises errors.ResponseTooLargeError.
 
-        ``auth``: An ``httpx.Auth`` applied to every request, e.g. ``auth.AkSkAuth``.
+            ``auth``: An ``httpx.Auth`` applied to every request, e.g. ``auth.AkSkAuth``.
 
-        ``httpx_args``: A dictionary of additional arguments to be passed to the ``httpx.Client`` and ``httpx.AsyncClient`` constructor.
+            ``httpx_args``: A dictionary of additional arguments to be passed to the ``httpx.Client`` and ``httpx.AsyncClient`` constructor.
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
     """Raise from the *_detailed calls for a status the contract does not document (an error
     status raises its own APIStatusError subclass, others errors.UnexpectedStatus)."""
-    _base_url: str = field(alias="base_url")
+    _base_url: str | None = field(default=None, alias="base_url")
+    _region: str | None = field(default=None, kw_only=True, alias="region")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", repr=_masked_headers)
     _timeout: httpx.Timeout | None = field(factory=_default_timeout, kw_only=True, alias="timeout")
@@ -136,7 +143,24 @@ class Client:
     _building: threading.Lock = field(factory=threading.Lock, init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        self._resolve_base_url()
         self._check_credentials_transport()
+
+    @property
+    def base_url(self) -> str:
+        """The URL every request is relative to: ``base_url`` as given, or the one built from
+        ``region``."""
+        return str(self._base_url)
+
+    def _resolve_base_url(self) -> None:
+        # Checked when the client is built: a bad URL otherwise surfaces only at the first
+        # call, as a connection error.
+        self._base_url = resolve_base_url(
+            self._base_url,
+            {
+                "region": self._region,
+            },
+        )
 
     @property
     def retry_policy(self) -> RetryPolicy | None:
@@ -179,7 +203,7 @@ class Client:
                 check_header_credential(f"the {name} header", self._headers[name])
         if self._has_credentials():
             try:
-                url = httpx.URL(self._base_url)
+                url = httpx.URL(self.base_url)
             except httpx.InvalidURL:
                 return  # httpx names the problem when the client is first used
             check_transport(url, allow_insecure_http=self._allow_insecure_http)
@@ -189,7 +213,7 @@ class Client:
         # base_url, loopback included, may be served by a proxy elsewhere.
         if self._has_credentials():
             try:
-                url = httpx.URL(self._base_url)
+                url = httpx.URL(self.base_url)
             except httpx.InvalidURL:
                 return
             check_proxy(client, url, allow_insecure_http=self._allow_insecure_http)
@@ -242,7 +266,7 @@ class Client:
 
     def _new_httpx_client(self) -> httpx.Client:
         client = httpx.Client(
-            base_url=self._base_url,
+            base_url=self.base_url,
             cookies=keep_no_cookies(self._cookies),
             headers=_default_headers(self._plain_headers()),
             timeout=self._timeout,
@@ -282,7 +306,7 @@ class Client:
             with self._building:
                 if self._async_client is None:
                     async_client = httpx.AsyncClient(
-                        base_url=self._base_url,
+                        base_url=self.base_url,
                         cookies=keep_no_cookies(self._cookies),
                         headers=_default_headers(self._plain_headers()),
                         timeout=self._timeout,
@@ -316,7 +340,8 @@ class AuthenticatedClient:
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
     """Raise from the *_detailed calls for a status the contract does not document (an error
     status raises its own APIStatusError subclass, others errors.UnexpectedStatus)."""
-    _base_url: str = field(alias="base_url")
+    _base_url: str | None = field(default=None, alias="base_url")
+    _region: str | None = field(default=None, kw_only=True, alias="region")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", repr=_masked_headers)
     _timeout: httpx.Timeout | None = field(factory=_default_timeout, kw_only=True, alias="timeout")
@@ -349,9 +374,26 @@ class AuthenticatedClient:
     """The header that carries the token."""
 
     def __attrs_post_init__(self) -> None:
+        self._resolve_base_url()
         if self.token and self._auth is not None:
             raise ConfigurationError("give AuthenticatedClient a token or an auth, not both")
         self._check_credentials_transport()
+
+    @property
+    def base_url(self) -> str:
+        """The URL every request is relative to: ``base_url`` as given, or the one built from
+        ``region``."""
+        return str(self._base_url)
+
+    def _resolve_base_url(self) -> None:
+        # Checked when the client is built: a bad URL otherwise surfaces only at the first
+        # call, as a connection error.
+        self._base_url = resolve_base_url(
+            self._base_url,
+            {
+                "region": self._region,
+            },
+        )
 
     @property
     def retry_policy(self) -> RetryPolicy | None:
@@ -394,7 +436,7 @@ class AuthenticatedClient:
                 check_header_credential(f"the {name} header", self._headers[name])
         if self._has_credentials():
             try:
-                url = httpx.URL(self._base_url)
+                url = httpx.URL(self.base_url)
             except httpx.InvalidURL:
                 return  # httpx names the problem when the client is first used
             check_transport(url, allow_insecure_http=self._allow_insecure_http)
@@ -404,7 +446,7 @@ class AuthenticatedClient:
         # base_url, loopback included, may be served by a proxy elsewhere.
         if self._has_credentials():
             try:
-                url = httpx.URL(self._base_url)
+                url = httpx.URL(self.base_url)
             except httpx.InvalidURL:
                 return
             check_proxy(client, url, allow_insecure_http=self._allow_insecure_http)
@@ -457,7 +499,7 @@ class AuthenticatedClient:
 
     def _new_httpx_client(self) -> httpx.Client:
         client = httpx.Client(
-            base_url=self._base_url,
+            base_url=self.base_url,
             cookies=keep_no_cookies(self._cookies),
             headers=_default_headers(self._plain_headers()),
             timeout=self._timeout,
@@ -497,7 +539,7 @@ class AuthenticatedClient:
             with self._building:
                 if self._async_client is None:
                     async_client = httpx.AsyncClient(
-                        base_url=self._base_url,
+                        base_url=self.base_url,
                         cookies=keep_no_cookies(self._cookies),
                         headers=_default_headers(self._plain_headers()),
                         timeout=self._timeout,

@@ -33,7 +33,9 @@ waiter:
   by more than a moment.
 - **Visible**: every poll is logged at INFO through ``logging.getLogger("processor_tasks_client")``
   (state, elapsed time, next pause; also as record attributes), and ``progress``, when
-  given, is called after every poll with a :class:`WaitProgress`.
+  given, is called after every poll with a :class:`WaitProgress`. With tracing on
+  (``_tracing.py``), the wait is one span (``DescribeProcessorTask wait``) whose polls'
+  calls are its children, with an event per poll and the outcome.
 
 Time comes from a :class:`Clock`: the system's monotonic clock by default; a test passes
 one whose ``sleep`` moves simulated time instead (the mock's ``handle.clock``), so a wait
@@ -51,7 +53,7 @@ from typing import Any, Protocol, TypeVar
 
 import anyio
 
-from . import errors
+from . import _tracing, errors
 from ._responses import call_deadline_within
 from .types import Unset
 
@@ -139,6 +141,7 @@ class Waiter:
         error_field: Attribute that explains a failure (``error_msg``), if any.
         poll: The contract's default pauses.
         timeout: The contract's default longest wait, in seconds.
+        operation: The operationId polled (the name of the wait's trace span).
     """
 
     name: str
@@ -149,6 +152,7 @@ class Waiter:
     error_field: str | None
     poll: PollPolicy
     timeout: float
+    operation: str = "wait"
 
     def state_name(self, value: Any) -> str:
         """The contract's name of a state value, or the value itself as text."""
@@ -242,6 +246,7 @@ class _Wait:
         self.started = self.clock.now()
         self.deadline = None if timeout is None else self.started + timeout
         self.timeout = timeout
+        self.span: Any = None  # the wait's trace span, when tracing is on
         self.polls = 0
         self.pauses = 0
         self.last: Any = None
@@ -367,6 +372,20 @@ class _Wait:
         return self.clock.now() - self.started
 
     def _report(self, error: errors.ProcessorTasksError | None, next_poll_in: float | None) -> None:
+        if self.span is not None:
+            event: dict[str, str | int | float] = {
+                "modelarts.wait.polls": self.polls,
+                "modelarts.wait.elapsed": self._elapsed(),
+            }
+            state = self._state_name()
+            if state is not None:
+                event["modelarts.wait.state"] = state
+            if error is not None:
+                event["error.type"] = type(error).__name__
+            self.span.add_event("poll", event)
+            self.span.set_attribute("modelarts.wait.polls", self.polls)
+            if state is not None:
+                self.span.set_attribute("modelarts.wait.state", state)
         if self.progress is not None:
             self.progress(WaitProgress(self.polls, self._elapsed(), self.last, self._state_name(), error, next_poll_in))
 
@@ -383,6 +402,16 @@ class _Wait:
         )
 
 
+def _span_attributes(wait: _Wait) -> dict[str, str | int | float | bool]:
+    attributes: dict[str, str | int | float | bool] = {
+        "modelarts.wait.name": wait.waiter.name,
+        "modelarts.wait.for": ",".join(wait.waiter.state_name(t) for t in wait.targets),
+    }
+    if wait.timeout is not None:
+        attributes["modelarts.wait.timeout"] = float(wait.timeout)
+    return attributes
+
+
 def run_wait(
     fetch: Callable[[], T],
     waiter: Waiter,
@@ -396,19 +425,20 @@ def run_wait(
 ) -> T:
     """Call ``fetch`` until the waiter's field reaches a state of ``until``; see the module docstring."""
     wait = _Wait(waiter, what, until, timeout, poll, progress, clock)
-    while True:
-        budget = wait.budget()
-        error: errors.ProcessorTasksError | None = None
-        try:
-            with call_deadline_within(budget):
-                resource = fetch()
-        except errors.ProcessorTasksError as exc:
-            wait.failed(exc)
-            error = exc
-        else:
-            if wait.answered(resource):
-                return resource
-        wait.clock.sleep(wait.pause(error))
+    with _tracing.wait(waiter.operation, _span_attributes(wait)) as wait.span:
+        while True:
+            budget = wait.budget()
+            error: errors.ProcessorTasksError | None = None
+            try:
+                with call_deadline_within(budget):
+                    resource = fetch()
+            except errors.ProcessorTasksError as exc:
+                wait.failed(exc)
+                error = exc
+            else:
+                if wait.answered(resource):
+                    return resource
+            wait.clock.sleep(wait.pause(error))
 
 
 async def arun_wait(
@@ -424,16 +454,17 @@ async def arun_wait(
 ) -> T:
     """Async counterpart of :func:`run_wait`."""
     wait = _Wait(waiter, what, until, timeout, poll, progress, clock)
-    while True:
-        budget = wait.budget()
-        error: errors.ProcessorTasksError | None = None
-        try:
-            with call_deadline_within(budget):
-                resource = await fetch()
-        except errors.ProcessorTasksError as exc:
-            wait.failed(exc)
-            error = exc
-        else:
-            if wait.answered(resource):
-                return resource
-        await wait.clock.asleep(wait.pause(error))
+    with _tracing.wait(waiter.operation, _span_attributes(wait)) as wait.span:
+        while True:
+            budget = wait.budget()
+            error: errors.ProcessorTasksError | None = None
+            try:
+                with call_deadline_within(budget):
+                    resource = await fetch()
+            except errors.ProcessorTasksError as exc:
+                wait.failed(exc)
+                error = exc
+            else:
+                if wait.answered(resource):
+                    return resource
+            await wait.clock.asleep(wait.pause(error))
