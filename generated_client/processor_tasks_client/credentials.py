@@ -191,6 +191,9 @@ class RefreshingCredentials:
         self.mandatory_window = mandatory_window
         self._clock = clock
         self._current: Credentials | None = None
+        # Credentials that arrive with less time left than a window would be refreshed on
+        # every call; instead they are used until half their remaining time has passed.
+        self._not_before = 0.0
         # One lock for sync callers and for the worker threads async callers refresh in.
         self._lock = threading.Lock()
 
@@ -202,8 +205,11 @@ class RefreshingCredentials:
     def _within(self, credentials: Credentials | None, window: float) -> bool:
         if credentials is None:
             return True
-        left = credentials.seconds_left(self._clock())
-        return left is not None and left < window
+        now = self._clock()
+        left = credentials.seconds_left(now)
+        if left is None or left <= 0:
+            return left is not None
+        return left < window and now >= self._not_before
 
     def get(self) -> Credentials:
         """The current credentials, refreshed first when they are within a window of expiry.
@@ -283,6 +289,9 @@ class RefreshingCredentials:
             detail = str(error) if isinstance(error, ConfigurationError) else type(error).__name__
             raise CredentialsError(f"{type(self.provider).__name__} could not provide credentials: {detail}") from error
         self._current = fresh
+        now = self._clock()
+        left = fresh.seconds_left(now)
+        self._not_before = now + left / 2 if left is not None and left < self.advisory_window else 0.0
         _log.info(
             "credentials refreshed from %s",
             type(self.provider).__name__,

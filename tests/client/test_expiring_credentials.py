@@ -8,6 +8,7 @@ MetadataProvider here points at the mock.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
@@ -132,6 +133,8 @@ def test_walk_survives_a_token_that_expires_halfway(mock: MockHandle, mode: str)
 def test_token_is_refreshed_ahead_of_expiry_without_a_401(mock: MockHandle, mode: str) -> None:
     expected = all_ids(mock)
     clock = Clock()
+    mock.app.settings = dataclasses.replace(mock.app.settings, clock=clock)  # tokens expire by the same clock
+    mock.app.authenticator = dataclasses.replace(mock.app.authenticator, clock=clock)
     provider = mock.token_provider(ttl_seconds=3600)
     credentials = RefreshingCredentials(provider, clock=clock)
     facade = ProcessorTasks(mock.client("refreshing", credentials=credentials, retry=None), mock.project_id)
@@ -374,6 +377,16 @@ def test_advisory_window_keeps_the_current_credentials_when_refresh_fails(caplog
     provider._clock.now = clock.now - 7200
     with pytest.raises(CredentialsError, match="already expired"):
         credentials.get()
+
+
+def test_credentials_shorter_than_the_windows_are_not_refreshed_on_every_call() -> None:
+    clock = Clock()
+    provider = Counting(ttl=120, clock=clock)  # two minutes: inside both windows from the start
+    credentials = RefreshingCredentials(provider, clock=clock)
+    assert [credentials.get().token for _ in range(3)] == ["t1"] * 3
+    clock.now += 61  # past half their time: refreshed
+    assert credentials.get().token == "t2"
+    assert provider.calls == 2
 
 
 def test_without_expiry_credentials_are_loaded_once() -> None:
