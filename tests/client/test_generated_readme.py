@@ -38,7 +38,7 @@ def test_python_snippets_run_in_order_against_the_mock(mock_server_url: str, mon
         "TASK_ID": first.tasks[0].task_id,
     }
     snippets = re.findall(r"```python\n(.*?)```", README, flags=re.S)
-    assert len(snippets) == 5
+    assert len(snippets) == 6
     printed = []
     for code in snippets:
         out = io.StringIO()
@@ -49,7 +49,8 @@ def test_python_snippets_run_in_order_against_the_mock(mock_server_url: str, mon
     assert printed[0][0] == spec["info"]["version"] and len(printed[0][1]) == 64
     assert len(printed[1]) == first.count  # from_env walked every task of the default workspace
     assert printed[2] == [first.tasks[0].name]  # AK/SK signed describe
-    assert printed[4][0].startswith("404 ModelArts.4700")
+    assert printed[3] == ["True"]  # a client whose credentials come from a provider
+    assert printed[5][0].startswith("404 ModelArts.4700")
 
 
 def test_parameter_tables_follow_the_spec() -> None:
@@ -101,6 +102,7 @@ def test_the_guide_stands_alone() -> None:
         "Install",
         "Configure",
         "Authenticate",
+        "Credentials that expire",
         "Paging",
         "Errors",
         "Retries, timeouts and limits",
