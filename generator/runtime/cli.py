@@ -73,6 +73,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     errors.ResponseDecodeError: 13,
     errors.ResponseTooLargeError: 16,
     errors.PagingError: 17,
+    errors.CredentialsError: 18,
     # The client refuses a parameter value before sending it (a comma in a list value): usage.
     ValueError: EXIT_USAGE,
     errors.ProcessorTasksError: EXIT_ERROR,
@@ -99,6 +100,7 @@ EXIT_MEANINGS: dict[int, str] = {
     15: "no such task",
     16: "answer larger than the client's cap",
     17: "page walk stopped",
+    18: "no credentials from the provider",
     EXIT_INTERRUPTED: "interrupted",
     EXIT_BROKEN_PIPE: "stdout closed",
 }

@@ -180,7 +180,9 @@ class RefreshingCredentials:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not callable(getattr(provider, "load", None)):
-            raise ConfigurationError(f"credentials= takes a provider with a load() method, got {type(provider).__name__}")
+            raise ConfigurationError(
+                f"credentials= takes a provider with a load() method, got {type(provider).__name__}"
+            )
         if not 0 <= mandatory_window <= advisory_window:
             raise ConfigurationError("RefreshingCredentials needs 0 <= mandatory_window <= advisory_window")
         self.provider = provider
@@ -263,7 +265,9 @@ class RefreshingCredentials:
         try:
             fresh = self.provider.load()
             if not isinstance(fresh, Credentials):
-                raise CredentialsError(f"{type(self.provider).__name__}.load() returned {type(fresh).__name__}, not Credentials")
+                raise CredentialsError(
+                    f"{type(self.provider).__name__}.load() returned {type(fresh).__name__}, not Credentials"
+                )
             left = fresh.seconds_left(self._clock())
             if left is not None and left <= 0:
                 raise CredentialsError(f"{type(self.provider).__name__} returned credentials that have already expired")
@@ -407,7 +411,11 @@ class ProfileProvider:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str] | None = None, *, section: str = _PROFILE_SECTION, environ: Mapping[str, str] | None = None
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        section: str = _PROFILE_SECTION,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self._path = Path(path) if path is not None else None
         self.section = section
@@ -447,7 +455,9 @@ class ProfileProvider:
         if not (access_key and secret_key):
             raise CredentialsError(f"profile: the [{self.section}] section of {path} needs ak and sk")
         return Credentials(
-            access_key=access_key, secret_key=secret_key, security_token=values.get("security_token", "").strip() or None
+            access_key=access_key,
+            secret_key=secret_key,
+            security_token=values.get("security_token", "").strip() or None,
         )
 
 
@@ -513,7 +523,9 @@ class MetadataProvider:
         elif response.status_code in (404, 405, 503) and not required:
             self._session_token = None  # a service without session tokens: ask without one
         else:
-            raise CredentialsError(f"metadata: {self.endpoint}{_METADATA_TOKEN_PATH} answered HTTP {response.status_code}")
+            raise CredentialsError(
+                f"metadata: {self.endpoint}{_METADATA_TOKEN_PATH} answered HTTP {response.status_code}"
+            )
 
     def load(self) -> Credentials:
         """Fresh temporary credentials from the metadata service.
@@ -535,7 +547,9 @@ class MetadataProvider:
             raise CredentialsError(f"metadata: cannot reach {self.endpoint} ({type(error).__name__})") from None
         if response.status_code != 200:
             hint = " (the instance has no agency)" if _NO_AGENCY in response.text else ""
-            raise CredentialsError(f"metadata: {self.endpoint}{_METADATA_KEY_PATH} answered HTTP {response.status_code}{hint}")
+            raise CredentialsError(
+                f"metadata: {self.endpoint}{_METADATA_KEY_PATH} answered HTTP {response.status_code}{hint}"
+            )
         try:
             body = response.json()
             entry = body.get("credential") or body.get("credentials") or body
@@ -593,4 +607,6 @@ class ProviderChain:
 
 def default_chain(environ: Mapping[str, str] | None = None) -> ProviderChain:
     """The environment, then the profile file, then the metadata service (as the provider's SDK)."""
-    return ProviderChain([EnvironmentProvider(environ), ProfileProvider(environ=environ), MetadataProvider(environ=environ)])
+    return ProviderChain(
+        [EnvironmentProvider(environ), ProfileProvider(environ=environ), MetadataProvider(environ=environ)]
+    )

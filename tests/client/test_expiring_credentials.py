@@ -101,7 +101,10 @@ def walk(facade: ProcessorTasks, mode: str, *, between: Any = None, **kwargs: An
 
 def all_ids(mock: MockHandle) -> list[str]:
     """What an undisturbed walk with the same (default) filters yields; not recorded."""
-    ids = [t.task_id for t in ProcessorTasks(mock.client(retry=None), mock.project_id).iter_list_processor_tasks(limit=LIMIT)]
+    ids = [
+        t.task_id
+        for t in ProcessorTasks(mock.client(retry=None), mock.project_id).iter_list_processor_tasks(limit=LIMIT)
+    ]
     mock.clear_requests()
     return ids
 
@@ -160,7 +163,9 @@ def test_a_second_401_reaches_the_caller(mock: MockHandle) -> None:
             return Credentials(token=f"unknown-{Stale.calls}")
 
     with pytest.raises(AuthenticationError):
-        ProcessorTasks(mock.client("refreshing", credentials=Stale(), retry=None), mock.project_id).list_processor_tasks()
+        ProcessorTasks(
+            mock.client("refreshing", credentials=Stale(), retry=None), mock.project_id
+        ).list_processor_tasks()
     assert [r.status for r in mock.requests] == [401, 401]  # refreshed and repeated once, not more
     assert Stale.calls == 2
 
@@ -222,9 +227,8 @@ def test_metadata_provider_over_a_socket_with_a_session_token() -> None:
 
 
 def test_metadata_provider_refuses_answers_that_are_not_credentials() -> None:
-    with serving() as handle:
-        with pytest.raises(CredentialsError, match="answered HTTP 404"):
-            MetadataProvider(handle.base_url + "/nothing-here").load()
+    with serving() as handle, pytest.raises(CredentialsError, match="answered HTTP 404"):
+        MetadataProvider(handle.base_url + "/nothing-here").load()
     with pytest.raises(CredentialsError, match="cannot reach"):
         MetadataProvider("http://127.0.0.1:9", timeout=0.5).load()
     with pytest.raises(ConfigurationError, match="PROCESSOR_TASKS_METADATA_ENDPOINT"):
@@ -301,14 +305,13 @@ def test_replacing_the_facade_client_during_a_walk_raises_and_the_walk_goes_on_f
     mock: MockHandle, mode: str
 ) -> None:
     facade = ProcessorTasks(mock.client(retry=None), mock.project_id)
-    seen: list[str] = []
 
     def replace(index: int) -> None:
         if index == 0:
             facade.client = mock.client(retry=None)
 
     with pytest.raises(PagingError) as caught:
-        walk(facade, mode, between=lambda index: (replace(index), None)[1])
+        walk(facade, mode, between=replace)
     assert caught.value.page == 1 and "start_page=1" in str(caught.value)
     assert len(mock.requests) == 1  # nothing was sent with the old client after the swap
     expected = all_ids(mock)
@@ -325,17 +328,13 @@ def test_a_walk_stopped_by_a_revoked_token_names_the_page_and_resumes(mock: Mock
     token = mock.issue_token()
     facade = ProcessorTasks(mock.client(retry=None), mock.project_id)
     facade.client.token = token
-    first: list[str] = []
 
     def revoke(index: int) -> None:
         if index == 1:
             mock.revoke(token)
 
-    def collect(index: int) -> None:
-        revoke(index)
-
     with pytest.raises(AuthenticationError) as caught:
-        ids = walk(facade, mode, between=collect)
+        walk(facade, mode, between=revoke)
     assert caught.value.page == 2
     assert any("start_page=2" in note for note in caught.value.__notes__)
     first = [r for r in mock.requests if r.status == 200]
