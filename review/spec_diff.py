@@ -30,7 +30,9 @@ them for reviewers; `RULES` below lists every rule id with its family):
   (a lone allOf/anyOf/oneOf `$ref` counts as that class, as the generator types it).
 - Security: a removed requirement alternative or scheme, or a scheme sent differently,
   breaks. Paging: any change to `x-pagination` (the generated paging helpers) breaks.
-  Servers: changes are informational (clients configure their base URL).
+  Servers: changes are informational (clients configure their base URL), except a server
+  variable's `enum`: the client generates an argument from it (`region=`), so a removed
+  value, or a removed enum (the argument goes), breaks; an added value or enum does not.
 
 Usage: `python -m review.spec_diff --base REF [--spec FILE] [--changelog FILE]` reads the
 old spec with `git show REF:PATH`, PATH being `--base-path`, else FILE when it lies in the
@@ -225,6 +227,10 @@ RULES: dict[str, str] = {
     "server-removed": "servers",
     "server-added": "servers",
     "server-variable-changed": "servers",
+    "server-variable-enum-value-removed": "server-variables",
+    "server-variable-enum-value-added": "server-variables",
+    "server-variable-enum-removed": "server-variables",
+    "server-variable-enum-added": "server-variables",
 }
 # Families whose changes are only ever listed for a reviewer, never breaking.
 INFORMATIONAL_FAMILIES = frozenset({"servers"})
@@ -1111,7 +1117,8 @@ def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
         vars_a, vars_b = _server_variables(server_a), _server_variables(servers_b[urls_b.index(url)])
         for name in sorted(set(vars_a) | set(vars_b)):
             before, after = vars_a.get(name, (None, None)), vars_b.get(name, (None, None))
-            for label, value_a, value_b in (("default", before[0], after[0]), ("enum", before[1], after[1])):
+            _compare_variable_enum(before[1], after[1], f"{where} {url} {{{name}}}", report)
+            for label, value_a, value_b in (("default", before[0], after[0]),):
                 if value_a != value_b:
                     report.add(
                         "server-variable-changed",
@@ -1120,6 +1127,31 @@ def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
                         f"{value_a!r} -> {value_b!r}; clients configure their base URL",
                         informational=True,
                     )
+
+
+def _compare_variable_enum(a: JSON, b: JSON, where: str, report: Report) -> None:
+    # The generated client takes a server variable with an enum as an argument (region=)
+    # and refuses values outside it: fewer values, or no argument, break its callers.
+    values_a = [str(v) for v in a] if isinstance(a, list) else None
+    values_b = [str(v) for v in b] if isinstance(b, list) else None
+    if values_a is None and values_b is not None:
+        report.add("server-variable-enum-added", where, False, f"{values_b!r}; the client gains an argument for it")
+    elif values_a is not None and values_b is None:
+        report.add("server-variable-enum-removed", where, True, "the client's argument for it goes away")
+    elif values_a is not None and values_b is not None:
+        for value in values_a:
+            if value not in values_b:
+                report.add(
+                    "server-variable-enum-value-removed",
+                    f"{where} {value}",
+                    True,
+                    "clients passing it would be refused",
+                )
+        for value in values_b:
+            if value not in values_a:
+                report.add(
+                    "server-variable-enum-value-added", f"{where} {value}", False, "a new value clients may pass"
+                )
 
 
 def _module_name(value: JSON, prefix: str) -> str:

@@ -37,7 +37,7 @@ from .errors import (
 )
 from .retry import RetryPolicy
 
-__version__ = "2.0.0"
+__version__ = "2.1.0"
 """The package version, which is the contract's ``info.version``."""
 
 

@@ -10,6 +10,7 @@ Hierarchy::
 
     ProcessorTasksError
     ├── ConfigurationError            missing or inconsistent settings (e.g. environment)
+    ├── ClientClosedError             a call on a client that was closed (also a RuntimeError)
     ├── CredentialsError              a credential provider has no credentials to give
     ├── APIConnectionError            no HTTP answer (refused, reset, DNS, ...)
     │   └── APITimeoutError           the client's timeout ran out
@@ -47,6 +48,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConfigurationError",
     "CredentialsError",
     "NotFoundError",
@@ -80,7 +82,11 @@ _EXCERPT = 200
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` value (delta-seconds or an HTTP date), if usable."""
+    """Seconds from a ``Retry-After`` value (delta-seconds or an HTTP date), if usable.
+
+    Anything else (a word, ``nan``, a date whose zone offset or year no datetime can
+    hold) gives None, as if no ``Retry-After`` were sent: never an exception.
+    """
     if value is None:
         return None
     try:
@@ -88,11 +94,11 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = (when - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
@@ -119,6 +125,14 @@ class CredentialsError(ProcessorTasksError):
 
 class ConfigurationError(ProcessorTasksError):
     """The client cannot be built from the settings given (a variable is missing, say)."""
+
+
+class ClientClosedError(ProcessorTasksError, RuntimeError):
+    """The client (or the ``ProcessorTasks`` that holds it) was closed; nothing was sent.
+
+    Build a new client: a closed one cannot be opened again. Also a ``RuntimeError``, the
+    error httpx raises for the same mistake.
+    """
 
 
 class APIConnectionError(ProcessorTasksError):
@@ -313,7 +327,7 @@ def _error_fields(content: bytes) -> tuple[str | None, str | None]:
     """Read ``error_code``/``error_msg`` leniently: an error page from a proxy must not hide the status."""
     try:
         body: Any = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack
         text = content[:_EXCERPT].decode("utf-8", "replace").strip()
         return None, text or None
     if isinstance(body, dict):

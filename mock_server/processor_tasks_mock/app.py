@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import secrets
 import uuid
 from datetime import UTC, datetime
@@ -41,9 +42,9 @@ from starlette.types import Message, Receive, Scope, Send
 from processor_tasks_mock import errors
 from processor_tasks_mock.auth import Authenticator, AuthError, WireRequest
 from processor_tasks_mock.faults import DroppedConnection, Fault, FaultInjector
-from processor_tasks_mock.fixtures import load_fixture
+from processor_tasks_mock.fixtures import FixtureError, load_fixture
 from processor_tasks_mock.seed import generate_tasks
-from processor_tasks_mock.settings import Settings
+from processor_tasks_mock.settings import DEFAULT_PROJECT, Settings
 from processor_tasks_mock.spec import Spec, SpecError, load_spec
 from processor_tasks_mock.store import ListQuery, TaskStore
 from processor_tasks_mock.validation import OperationParameters, ParameterError, operation_parameters
@@ -315,12 +316,35 @@ def build_store(settings: Settings, spec: Spec) -> TaskStore:
     return TaskStore.single(settings.project, generate_tasks(settings.seed, settings.task_count))
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the mock server.
+def settle(settings: Settings, spec: Spec) -> tuple[Settings, TaskStore]:
+    """The settings the mock really runs with, and its store.
+
+    A fixture that names its project makes it the mock's project: it replaces the default
+    ``mock-project``, and a project configured to anything else that disagrees with it is
+    refused with FixtureError rather than silently serving tasks nobody can reach. The
+    default credentials then follow the project (:meth:`Settings.with_default_credentials`).
+    """
+    store = build_store(settings, spec)
+    if settings.fixture_path is not None:
+        # build_store puts a fixture's tasks in exactly one project: the one it names, if any.
+        owner = next(iter(store.projects), settings.project)
+        if owner != settings.project:
+            if settings.project != DEFAULT_PROJECT:
+                raise FixtureError(
+                    f"fixture {settings.fixture_path} names project {owner!r}, but the mock is configured for "
+                    f"project {settings.project!r} (MOCK_PROJECT, --project or project=): drop one or make them agree"
+                )
+            settings = dataclasses.replace(settings, project=owner)
+    return settings.with_default_credentials(), store
+
+
+def create_app(settings: Settings | None = None) -> MockServer:
+    """Build the mock server (see :func:`settle` for the project and credentials it serves).
 
     Raises SpecError when the spec cannot be loaded and FixtureError when the fixture does
     not follow it, so that a misconfigured server never starts.
     """
     settings = settings if settings is not None else Settings.from_env()
     spec = load_spec(settings.spec_path)
-    return MockServer(settings, spec, build_store(settings, spec))
+    settled, store = settle(settings, spec)
+    return MockServer(settled, spec, store)

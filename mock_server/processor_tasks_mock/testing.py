@@ -7,8 +7,9 @@ its own client from a URL or for a subprocess such as the ``processor-tasks`` CL
 yield a :class:`MockHandle`; the pytest plugin (:mod:`processor_tasks_mock.pytest_plugin`)
 wraps them in fixtures.
 
-The ready-made clients need the ``processor_tasks_client`` package, which is imported only
-when a client is asked for.
+The ready-made clients need the ``processor_tasks_client`` package (the generated client,
+installed beside the mock), which is imported only when a client is asked for; without it
+they raise :class:`ClientNotInstalledError`, which says what to install.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from processor_tasks_mock.app import UNFAULTED_PATHS, MockServer, build_store
+from processor_tasks_mock.app import UNFAULTED_PATHS, MockServer, settle
 from processor_tasks_mock.faults import DroppedConnection, FaultInjector
 from processor_tasks_mock.fixtures import FixtureError, check_tasks
 from processor_tasks_mock.settings import FaultSettings, Settings
@@ -41,12 +42,55 @@ if TYPE_CHECKING:
     from anyio.from_thread import BlockingPortal
     from processor_tasks_client import AuthenticatedClient, Credentials, MetadataProvider, ProcessorTasks
 
-__all__ = ["FixtureError", "MockHandle", "MockTokenProvider", "RecordedRequest", "Settings", "in_process", "serving"]
+__all__ = [
+    "ClientNotInstalledError",
+    "FixtureError",
+    "MockHandle",
+    "MockTokenProvider",
+    "RecordedRequest",
+    "Settings",
+    "in_process",
+    "serving",
+]
 
 Auth = Literal["token", "aksk", "refreshing", "metadata"]
 # In-process requests never leave the process; a loopback URL keeps clients that refuse to
 # send credentials over plain HTTP to other hosts content.
 IN_PROCESS_URL = "http://127.0.0.1"
+
+
+CLIENT_PACKAGE = "processor_tasks_client"
+INSTALL_CLIENT = (
+    "install the client beside the mock from the contract repository (it is not on the package index): "
+    "`pip install ./generated_client ./mock_server` in a checkout of it, or "
+    "`pip install 'processor-tasks-client @ git+https://HOST/REPO.git@COMMIT#subdirectory=generated_client'`"
+)
+
+
+class ClientNotInstalledError(ModuleNotFoundError):
+    """A ready-made client was asked for, but the ``processor_tasks_client`` package is not installed.
+
+    ``pip install ./mock_server`` alone gives the mock, its console script, the pytest
+    fixtures and the handle's ``base_url``, ``env()``, ``seed()``, ``inject()`` and
+    ``requests``; the clients the handle hands out are the generated client's, installed
+    separately. A ``ModuleNotFoundError``, so code that catches that still does.
+    """
+
+
+@contextmanager
+def _needs_client(what: str) -> Iterator[None]:
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        # Only the client itself missing is the user's install to fix; a dependency missing
+        # inside an installed client is another problem and keeps its own message.
+        if exc.name != CLIENT_PACKAGE:
+            raise
+        raise ClientNotInstalledError(
+            f"{what} needs the processor-tasks client ({CLIENT_PACKAGE}), which is not installed in this "
+            f"environment; {INSTALL_CLIENT}",
+            name=CLIENT_PACKAGE,
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -179,7 +223,9 @@ def _spec(path: Path) -> Spec:
 
 def _app(settings: Settings) -> MockServer:
     spec = _spec(settings.spec_path)
-    return MockServer(settings, spec, build_store(settings, spec))
+    # The same project and credentials as the console script would serve with these settings.
+    settled, store = settle(settings, spec)
+    return MockServer(settled, spec, store)
 
 
 class MockTokenProvider:
@@ -377,7 +423,8 @@ class MockHandle:
         methods) alike. ``client_args`` go to ``AuthenticatedClient`` (``retry=``,
         ``timeout=``, ...). The handle closes it, sync and async side, when it ends.
         """
-        from processor_tasks_client import AkSkAuth, AuthenticatedClient
+        with _needs_client("MockHandle.client()"):
+            from processor_tasks_client import AkSkAuth, AuthenticatedClient
 
         httpx_args = dict(client_args.pop("httpx_args", {}))
         if self._transport is not None:
@@ -411,7 +458,8 @@ class MockHandle:
 
     def processor_tasks(self, auth: Auth = "token", **client_args: Any) -> ProcessorTasks:
         """The ``ProcessorTasks`` facade on :meth:`client`, bound to :attr:`project_id` (sync and async methods)."""
-        from processor_tasks_client import ProcessorTasks
+        with _needs_client("MockHandle.processor_tasks()"):
+            from processor_tasks_client import ProcessorTasks
 
         return ProcessorTasks(self.client(auth, **client_args), self.project_id)
 
@@ -457,12 +505,6 @@ def _settings(settings: Settings | None, fixture: Path | None) -> Settings:
     settings = settings or Settings()
     if fixture is not None:
         settings = dataclasses.replace(settings, fixture_path=fixture)
-    # A handle hands out credentials for its project: when the configuration has none for
-    # it (another project with the default credentials), the defaults move to that project.
-    if settings.project not in settings.tokens.values():
-        settings = dataclasses.replace(settings, tokens={**settings.tokens, "mock-token": settings.project})
-    if settings.project not in (project for _, project in settings.aksk.values()):
-        settings = dataclasses.replace(settings, aksk={**settings.aksk, "MOCKAK": ("MOCKSK", settings.project)})
     return settings
 
 

@@ -326,8 +326,9 @@ def test_replacing_the_facade_client_during_a_walk_raises_and_the_walk_goes_on_f
 def test_a_walk_stopped_by_a_revoked_token_names_the_page_and_resumes(mock: MockHandle, mode: str) -> None:
     expected = all_ids(mock)
     token = mock.issue_token()
-    facade = ProcessorTasks(mock.client(retry=None), mock.project_id)
-    facade.client.token = token
+    client = mock.client(retry=None)
+    client.token = token
+    facade = ProcessorTasks(client, mock.project_id)
 
     def revoke(index: int) -> None:
         if index == 1:
@@ -339,7 +340,7 @@ def test_a_walk_stopped_by_a_revoked_token_names_the_page_and_resumes(mock: Mock
     assert any("start_page=2" in note for note in caught.value.__notes__)
     first = [r for r in mock.requests if r.status == 200]
     assert len(first) == 2
-    facade.client.token = mock.issue_token()
+    client.token = mock.issue_token()
     ids = walk(facade, mode, start_page=caught.value.page)
     assert sorted(ids) == sorted(expected[2 * LIMIT :])
     assert dict(mock.requests[-2].query)["offset"] == "2"  # the resumed walk began at the page that failed

@@ -189,6 +189,17 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
     "server-removed": ("servers", {("server-removed", OK)}),
     "server-removed>base": ("servers", {("server-added", OK)}),
     "server-variable-changed": ("servers", {("server-variable-changed", OK)}),
+    # A server variable's enum is the client's region= argument: fewer values break its callers.
+    "server-variable-enum-added": ("server-variables", {("server-variable-enum-added", OK)}),
+    "server-variable-enum-added>base": ("server-variables", {("server-variable-enum-removed", B)}),
+    "server-variable-enum-added>server-variable-enum-value-added": (
+        "server-variables",
+        {("server-variable-enum-value-added", OK)},
+    ),
+    "server-variable-enum-value-added>server-variable-enum-added": (
+        "server-variables",
+        {("server-variable-enum-value-removed", B)},
+    ),
     # Descriptions of parameters, servers, security schemes and x-pagination.
     "description-only": ("operations", set()),
     # Steps that chained pairs start from; each is itself an addition.

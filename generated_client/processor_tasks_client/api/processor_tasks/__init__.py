@@ -36,8 +36,21 @@ class ProcessorTasks:
         self.project_id = project_id
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **client_args: Any) -> Self:
-        """Build from environment variables; see ``processor_tasks_client.environment``."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        region: str | None = None,
+        **client_args: Any,
+    ) -> Self:
+        """Build from environment variables; see ``processor_tasks_client.environment``.
+
+        ``region`` (eu-de, eu-nl) wins over ``HUAWEICLOUD_SDK_REGION``; a base URL
+        (``base_url=`` or ``PROCESSOR_TASKS_BASE_URL``) wins over it.
+        Other keyword arguments go to the client.
+        """
+        if region is not None:
+            client_args["region"] = region
         client, project_id = client_from_env(environ, **client_args)
         return cls(client, project_id)
 

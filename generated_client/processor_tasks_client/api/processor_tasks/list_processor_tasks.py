@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from ... import _params, errors
+from ... import _params, _tracing, errors
 from ..._responses import asend, decode, decode_error, send, status_of, unwrap
 from ...client import AuthenticatedClient, Client
 from ...models.data_source_type import DataSourceType
@@ -239,24 +239,25 @@ def sync_detailed(
         decoded body (None for an undocumented status or an error body that is not ErrorResponse).
     """
 
-    kwargs = _get_kwargs(
-        project_id=project_id,
-        limit=limit,
-        offset=offset,
-        order=order,
-        sort_by=sort_by,
-        query_current=query_current,
-        return_result=return_result,
-        source=source,
-        source_type=source_type,
-        status=status,
-        task_name=task_name,
-        task_type=task_type,
-        version_id=version_id,
-        workspace_id=workspace_id,
-    )
-    response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
-    return _build_response(client=client, response=response)
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        kwargs = _get_kwargs(
+            project_id=project_id,
+            limit=limit,
+            offset=offset,
+            order=order,
+            sort_by=sort_by,
+            query_current=query_current,
+            return_result=return_result,
+            source=source,
+            source_type=source_type,
+            status=status,
+            task_name=task_name,
+            task_type=task_type,
+            version_id=version_id,
+            workspace_id=workspace_id,
+        )
+        response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
+        return _build_response(client=client, response=response)
 
 
 def sync(
@@ -374,26 +375,27 @@ def sync(
         ListProcessorTasksResp
     """
 
-    return unwrap(
-        sync_detailed(
-            project_id=project_id,
-            client=client,
-            limit=limit,
-            offset=offset,
-            order=order,
-            sort_by=sort_by,
-            query_current=query_current,
-            return_result=return_result,
-            source=source,
-            source_type=source_type,
-            status=status,
-            task_name=task_name,
-            task_type=task_type,
-            version_id=version_id,
-            workspace_id=workspace_id,
-        ),
-        ListProcessorTasksResp,
-    )
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        return unwrap(
+            sync_detailed(
+                project_id=project_id,
+                client=client,
+                limit=limit,
+                offset=offset,
+                order=order,
+                sort_by=sort_by,
+                query_current=query_current,
+                return_result=return_result,
+                source=source,
+                source_type=source_type,
+                status=status,
+                task_name=task_name,
+                task_type=task_type,
+                version_id=version_id,
+                workspace_id=workspace_id,
+            ),
+            ListProcessorTasksResp,
+        )
 
 
 async def asyncio_detailed(
@@ -511,24 +513,25 @@ async def asyncio_detailed(
         decoded body (None for an undocumented status or an error body that is not ErrorResponse).
     """
 
-    kwargs = _get_kwargs(
-        project_id=project_id,
-        limit=limit,
-        offset=offset,
-        order=order,
-        sort_by=sort_by,
-        query_current=query_current,
-        return_result=return_result,
-        source=source,
-        source_type=source_type,
-        status=status,
-        task_name=task_name,
-        task_type=task_type,
-        version_id=version_id,
-        workspace_id=workspace_id,
-    )
-    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
-    return _build_response(client=client, response=response)
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        kwargs = _get_kwargs(
+            project_id=project_id,
+            limit=limit,
+            offset=offset,
+            order=order,
+            sort_by=sort_by,
+            query_current=query_current,
+            return_result=return_result,
+            source=source,
+            source_type=source_type,
+            status=status,
+            task_name=task_name,
+            task_type=task_type,
+            version_id=version_id,
+            workspace_id=workspace_id,
+        )
+        response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
+        return _build_response(client=client, response=response)
 
 
 async def asyncio(
@@ -646,26 +649,27 @@ async def asyncio(
         ListProcessorTasksResp
     """
 
-    return unwrap(
-        await asyncio_detailed(
-            project_id=project_id,
-            client=client,
-            limit=limit,
-            offset=offset,
-            order=order,
-            sort_by=sort_by,
-            query_current=query_current,
-            return_result=return_result,
-            source=source,
-            source_type=source_type,
-            status=status,
-            task_name=task_name,
-            task_type=task_type,
-            version_id=version_id,
-            workspace_id=workspace_id,
-        ),
-        ListProcessorTasksResp,
-    )
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        return unwrap(
+            await asyncio_detailed(
+                project_id=project_id,
+                client=client,
+                limit=limit,
+                offset=offset,
+                order=order,
+                sort_by=sort_by,
+                query_current=query_current,
+                return_result=return_result,
+                source=source,
+                source_type=source_type,
+                status=status,
+                task_name=task_name,
+                task_type=task_type,
+                version_id=version_id,
+                workspace_id=workspace_id,
+            ),
+            ListProcessorTasksResp,
+        )
 
 
 def _check_start_page(start_page: int) -> None:
@@ -790,14 +794,19 @@ def iter_pages(
             workspace_id=workspace_id,
         )
 
-    return walk_pages(
-        fetch,
+    return _tracing.walk(
+        "ListProcessorTasks",
+        walk_pages(
+            fetch,
+            items="tasks",
+            key=lambda item: item.task_id,
+            total=lambda page: page.count,
+            limit=limit,
+            first_page=start_page,
+            strict=strict,
+        ),
         items="tasks",
-        key=lambda item: item.task_id,
-        total=lambda page: page.count,
-        limit=limit,
         first_page=start_page,
-        strict=strict,
     )
 
 
@@ -1031,14 +1040,19 @@ async def aiter_pages(
             workspace_id=workspace_id,
         )
 
-    async for page in awalk_pages(
-        fetch,
+    async for page in _tracing.awalk(
+        "ListProcessorTasks",
+        awalk_pages(
+            fetch,
+            items="tasks",
+            key=lambda item: item.task_id,
+            total=lambda page: page.count,
+            limit=limit,
+            first_page=start_page,
+            strict=strict,
+        ),
         items="tasks",
-        key=lambda item: item.task_id,
-        total=lambda page: page.count,
-        limit=limit,
         first_page=start_page,
-        strict=strict,
     ):
         yield page
 
