@@ -39,9 +39,10 @@ Exit codes (one per error class; the message on stderr is the typed error's):
                                          16 ResponseTooLargeError (answer past the size cap)
                                          17 PagingError (a page walk that cannot go on)
                                          18 ClientClosedError (a call on a closed client)
-    wait: 0 the state waited for; 15 no such task; 19 TaskDeletedError (deleted while
-    waiting); 20 WaitTimeoutError; 21 WaitError (another final state); from 22 on, one per
-    failure state of the contract, in its order: 22 FAILED, 23 STOPPED (TaskFailedError)
+                                         19 CredentialsError (the provider has none)
+    wait: 0 the state waited for; 15 no such task; 20 TaskDeletedError (deleted while
+    waiting); 21 WaitTimeoutError; 22 WaitError (another final state); from 23 on, one per
+    failure state of the contract, in its order: 23 FAILED, 24 STOPPED (TaskFailedError)
                                          130 interrupted (Ctrl-C); 141 stdout closed (a pipe)
 """
 
@@ -87,11 +88,12 @@ EXIT_CODES: dict[type[BaseException], int] = {
     errors.ResponseTooLargeError: 16,
     errors.PagingError: 17,
     errors.ClientClosedError: 18,
-    errors.TaskDeletedError: 19,
-    errors.WaitTimeoutError: 20,
-    errors.WaitError: 21,
+    errors.CredentialsError: 19,
+    errors.TaskDeletedError: 20,
+    errors.WaitTimeoutError: 21,
+    errors.WaitError: 22,
     # TaskFailedError: the code of its failure state (WAIT_FAILURE_EXIT_CODES), this one for others.
-    errors.TaskFailedError: 22,
+    errors.TaskFailedError: 23,
     # The client refuses a parameter value before sending it (a comma in a list value): usage.
     ValueError: EXIT_USAGE,
     errors.ProcessorTasksError: EXIT_ERROR,
@@ -119,9 +121,10 @@ EXIT_MEANINGS: dict[int, str] = {
     16: "answer larger than the client's cap",
     17: "page walk stopped",
     18: "client closed",
-    19: "task deleted while waiting",
-    20: "wait timed out",
-    21: "task reached another final state",
+    19: "no credentials from the provider",
+    20: "task deleted while waiting",
+    21: "wait timed out",
+    22: "task reached another final state",
     EXIT_INTERRUPTED: "interrupted",
     EXIT_BROKEN_PIPE: "stdout closed",
 }
@@ -153,9 +156,9 @@ LIST_KEY, LIST_OPERATION = _operation("ListProcessorTasks")
 DESCRIBE_KEY, DESCRIBE_OPERATION = _operation("DescribeProcessorTask")
 PAGING: dict[str, Any] = CONTRACT["pagination"][LIST_KEY]
 WAITER: dict[str, Any] = CONTRACT["waiters"][DESCRIBE_KEY]["wait"]
-# One exit code per failure state of the contract's waiter, in the contract's order (22 FAILED, ...).
-WAIT_FAILURE_EXIT_CODES: dict[Any, int] = {value: 22 + i for i, (_, value) in enumerate(WAITER["failure"])}
-EXIT_MEANINGS.update({22 + i: f"task {name}" for i, (name, _) in enumerate(WAITER["failure"])})
+# One exit code per failure state of the contract's waiter, in the contract's order (23 FAILED, ...).
+WAIT_FAILURE_EXIT_CODES: dict[Any, int] = {value: 23 + i for i, (_, value) in enumerate(WAITER["failure"])}
+EXIT_MEANINGS.update({23 + i: f"task {name}" for i, (name, _) in enumerate(WAITER["failure"])})
 BOUND = "project_id"  # from the environment, as ProcessorTasks.from_env() does
 
 
@@ -324,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=None,
         metavar="SECONDS",
-        help=f"most seconds to wait in all, failed polls included; past it the command exits 20. "
+        help=f"most seconds to wait in all, failed polls included; past it the command exits 21. "
         f"Default: {WAITER['timeout']:g} s",
     )
     waiting.add_argument(

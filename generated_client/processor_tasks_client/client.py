@@ -17,6 +17,7 @@ from ._transfer import (
 from .auth import (
     CREDENTIAL_HEADERS,
     DEFAULT_MAX_REDIRECTS,
+    AkSkAuth,
     CredentialGuard,
     TokenAuth,
     _HeadersThenAuth,
@@ -24,6 +25,7 @@ from .auth import (
     check_proxy,
     check_transport,
 )
+from .credentials import CredentialProvider, CredentialsAuth, RefreshingCredentials
 from .endpoint import resolve_base_url
 from .errors import ConfigurationError
 from .retry import RetryPolicy
@@ -61,6 +63,25 @@ def _default_timeout() -> httpx.Timeout:
 
 def _default_retry() -> RetryPolicy:
     return RetryPolicy()
+
+
+# What each kind of auth writes (lower case): a header of the same name in `headers=`
+# would be overwritten on every request, so it is refused instead of ignored.
+_SIGNATURE_HEADERS = frozenset({"authorization", "x-sdk-date", "x-security-token"})
+
+
+def _credential_changed(client: Any, attribute: "Attribute[Any]", value: Any) -> Any:
+    # attrs calls this before it stores `value`: store it first, so that the checks and
+    # the new auth see the client as it will be, and put the old value back if refused.
+    old = getattr(client, attribute.name)
+    object.__setattr__(client, attribute.name, value)
+    try:
+        client._check_credentials_transport()
+    except Exception:
+        object.__setattr__(client, attribute.name, old)
+        raise
+    client._reauthenticate()
+    return value
 
 
 @define
@@ -110,6 +131,11 @@ class Client:
 
             ``auth``: An ``httpx.Auth`` applied to every request, e.g. ``auth.AkSkAuth``.
 
+            ``credentials``: A credential provider (``credentials.CredentialProvider``: anything
+            with a ``load()`` returning ``credentials.Credentials``), for credentials that expire:
+            refreshed ahead of expiry and once after a 401, then the request is repeated. See
+            ``processor_tasks_client.credentials``.
+
             ``httpx_args``: A dictionary of additional arguments to be passed to the ``httpx.Client`` and ``httpx.AsyncClient`` constructor.
     """
 
@@ -135,6 +161,9 @@ class Client:
         default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True, alias="max_response_bytes", validator=_check_limit
     )
     _auth: httpx.Auth | None = field(default=None, kw_only=True, alias="auth", repr=False)
+    _credentials_source: "CredentialProvider | RefreshingCredentials | None" = field(
+        default=None, kw_only=True, alias="credentials", repr=False
+    )
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
@@ -144,7 +173,12 @@ class Client:
 
     def __attrs_post_init__(self) -> None:
         self._resolve_base_url()
+        self._adopt_credentials()
         self._check_credentials_transport()
+
+    def _check_sources(self) -> None:
+        if self._auth is not None and self._credentials_source is not None:
+            raise ConfigurationError("give Client one of auth or credentials, not both")
 
     @property
     def base_url(self) -> str:
@@ -172,10 +206,53 @@ class Client:
         """The time and size bounds the endpoint functions apply to each call."""
         return TransferLimits(self._attempt_timeout, self._call_timeout, self._max_response_bytes)
 
+    def _main_auth(self) -> httpx.Auth | None:
+        source = self._credentials_source
+        if isinstance(source, RefreshingCredentials):
+            return CredentialsAuth(source)
+        return self._auth
+
+    def _written_by_auth(self) -> frozenset[str]:
+        # The headers (lower case) the client's auth sets on every request.
+        auth = self._main_auth()
+        if isinstance(auth, CredentialsAuth):
+            return _SIGNATURE_HEADERS | {auth.header.lower()}
+        if isinstance(auth, TokenAuth):
+            return frozenset({auth.header.lower()})
+        if isinstance(auth, AkSkAuth):
+            # It keeps an X-Sdk-Date it finds (a fixed date for test vectors), and sends
+            # X-Security-Token only for temporary credentials.
+            return frozenset({"authorization", "x-security-token"} if auth._security_token else {"authorization"})
+        return frozenset()
+
     def _credentials(self) -> httpx.Auth | None:
         by_hand = {name: value for name, value in self._headers.items() if name.lower() in CREDENTIAL_HEADERS}
-        auth = self._auth
+        auth = self._main_auth()
         return _HeadersThenAuth(by_hand, auth) if by_hand else auth
+
+    def _adopt_credentials(self) -> None:
+        # One RefreshingCredentials per provider given: clients made from this one by
+        # with_headers() & co. share it, and with it the lock and the current credentials.
+        source = self._credentials_source
+        if source is None or isinstance(source, RefreshingCredentials):
+            return
+        if not isinstance(source, CredentialProvider):
+            raise ConfigurationError(f"credentials= takes a provider with a load() method, got {type(source).__name__}")
+        object.__setattr__(self, "_credentials_source", RefreshingCredentials(source))
+
+    def _reauthenticate(self) -> None:
+        # The httpx clients built already carry the old auth: give them the new one.
+        guard = self._request_auth()
+        if self._client is not None:
+            self._client.auth = guard
+        if self._async_client is not None:
+            self._async_client.auth = guard
+
+    @property
+    def credentials(self) -> RefreshingCredentials | None:
+        """The refreshing credentials of a client built with ``credentials=``, else None."""
+        source = self._credentials_source
+        return source if isinstance(source, RefreshingCredentials) else None
 
     def _plain_headers(self) -> dict[str, str]:
         # The httpx client's default headers: credential headers set by hand travel per
@@ -198,9 +275,18 @@ class Client:
     def _check_credentials_transport(self) -> None:
         # Fail when the client is built rather than at its first call; the guard checks
         # every request again (an absolute URL given to the httpx client, say).
+        self._check_sources()
         for name in self._headers:
             if name.lower() in CREDENTIAL_HEADERS:
                 check_header_credential(f"the {name} header", self._headers[name])
+        written = self._written_by_auth()
+        for name in self._headers:
+            if name.lower() in written:
+                raise ConfigurationError(
+                    f"headers= sets {name}, which the client's credentials set on every request: the header "
+                    "would be ignored. To change a credential, build the client with the new one (token=, "
+                    "auth=), or give it a provider (credentials=) that returns the current one."
+                )
         if self._has_credentials():
             try:
                 url = httpx.URL(self.base_url)
@@ -223,13 +309,16 @@ class Client:
 
         Credential headers (``X-Auth-Token``, ...) apply to the new client only: this one's
         httpx client keeps them out of its default headers.
+        A header the client's auth or credential provider sets raises
+        errors.ConfigurationError: it would be overwritten on every request.
         """
         plain = {name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS}
+        new = evolve(self, headers={**self._headers, **headers})
         if self._client is not None:
             self._client.headers.update(plain)
         if self._async_client is not None:
             self._async_client.headers.update(plain)
-        return evolve(self, headers={**self._headers, **headers})
+        return new
 
     def with_cookies(self, cookies: dict[str, str]) -> "Client":
         """Get a new client matching this one with additional cookies"""
@@ -334,7 +423,8 @@ class AuthenticatedClient:
     """A client that sends an IAM token in the ``X-Auth-Token`` header.
 
     Takes the keyword arguments of :class:`Client` plus ``token``. The token is kept out
-    of ``repr()``.
+    of ``repr()``. Setting ``token`` on a client that is in use sends the new token from the
+    next request on; to have tokens refreshed as they expire, give ``credentials=`` instead.
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
@@ -359,6 +449,9 @@ class AuthenticatedClient:
         default=DEFAULT_MAX_RESPONSE_BYTES, kw_only=True, alias="max_response_bytes", validator=_check_limit
     )
     _auth: httpx.Auth | None = field(default=None, kw_only=True, alias="auth", repr=False)
+    _credentials_source: "CredentialProvider | RefreshingCredentials | None" = field(
+        default=None, kw_only=True, alias="credentials", repr=False
+    )
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args", repr=False)
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
@@ -366,18 +459,28 @@ class AuthenticatedClient:
     # use: all but the last would be lost, with their connections, never closed.
     _building: threading.Lock = field(factory=threading.Lock, init=False, repr=False, eq=False)
 
-    token: str = field(default="", repr=False)
+    token: str = field(default="", repr=False, on_setattr=_credential_changed)
     """The IAM token; empty sends no token header (for example when ``auth`` signs requests)."""
-    prefix: str = field(default="", kw_only=True)
+    prefix: str = field(default="", kw_only=True, on_setattr=_credential_changed)
     """Text put before the token, separated by a space; this API expects none."""
-    auth_header_name: str = field(default="X-Auth-Token", kw_only=True)
+    auth_header_name: str = field(default="X-Auth-Token", kw_only=True, on_setattr=_credential_changed)
     """The header that carries the token."""
 
     def __attrs_post_init__(self) -> None:
         self._resolve_base_url()
-        if self.token and self._auth is not None:
-            raise ConfigurationError("give AuthenticatedClient a token or an auth, not both")
+        self._adopt_credentials()
         self._check_credentials_transport()
+
+    def _check_sources(self) -> None:
+        given = [
+            name
+            for name, value in (("token", self.token), ("auth", self._auth), ("credentials", self._credentials_source))
+            if value
+        ]
+        if len(given) > 1:
+            raise ConfigurationError(
+                f"give AuthenticatedClient one of token, auth or credentials, not {' and '.join(given)}"
+            )
 
     @property
     def base_url(self) -> str:
@@ -405,10 +508,55 @@ class AuthenticatedClient:
         """The time and size bounds the endpoint functions apply to each call."""
         return TransferLimits(self._attempt_timeout, self._call_timeout, self._max_response_bytes)
 
+    def _main_auth(self) -> httpx.Auth | None:
+        source = self._credentials_source
+        if self.token:
+            return TokenAuth(self.token, self.auth_header_name, self.prefix)
+        if isinstance(source, RefreshingCredentials):
+            return CredentialsAuth(source, self.auth_header_name)
+        return self._auth
+
+    def _written_by_auth(self) -> frozenset[str]:
+        # The headers (lower case) the client's auth sets on every request.
+        auth = self._main_auth()
+        if isinstance(auth, CredentialsAuth):
+            return _SIGNATURE_HEADERS | {auth.header.lower()}
+        if isinstance(auth, TokenAuth):
+            return frozenset({auth.header.lower()})
+        if isinstance(auth, AkSkAuth):
+            # It keeps an X-Sdk-Date it finds (a fixed date for test vectors), and sends
+            # X-Security-Token only for temporary credentials.
+            return frozenset({"authorization", "x-security-token"} if auth._security_token else {"authorization"})
+        return frozenset()
+
     def _credentials(self) -> httpx.Auth | None:
         by_hand = {name: value for name, value in self._headers.items() if name.lower() in CREDENTIAL_HEADERS}
-        auth = TokenAuth(self.token, self.auth_header_name, self.prefix) if self.token else self._auth
+        auth = self._main_auth()
         return _HeadersThenAuth(by_hand, auth) if by_hand else auth
+
+    def _adopt_credentials(self) -> None:
+        # One RefreshingCredentials per provider given: clients made from this one by
+        # with_headers() & co. share it, and with it the lock and the current credentials.
+        source = self._credentials_source
+        if source is None or isinstance(source, RefreshingCredentials):
+            return
+        if not isinstance(source, CredentialProvider):
+            raise ConfigurationError(f"credentials= takes a provider with a load() method, got {type(source).__name__}")
+        object.__setattr__(self, "_credentials_source", RefreshingCredentials(source))
+
+    def _reauthenticate(self) -> None:
+        # The httpx clients built already carry the old auth: give them the new one.
+        guard = self._request_auth()
+        if self._client is not None:
+            self._client.auth = guard
+        if self._async_client is not None:
+            self._async_client.auth = guard
+
+    @property
+    def credentials(self) -> RefreshingCredentials | None:
+        """The refreshing credentials of a client built with ``credentials=``, else None."""
+        source = self._credentials_source
+        return source if isinstance(source, RefreshingCredentials) else None
 
     def _plain_headers(self) -> dict[str, str]:
         # The httpx client's default headers: credential headers set by hand travel per
@@ -431,9 +579,18 @@ class AuthenticatedClient:
     def _check_credentials_transport(self) -> None:
         # Fail when the client is built rather than at its first call; the guard checks
         # every request again (an absolute URL given to the httpx client, say).
+        self._check_sources()
         for name in self._headers:
             if name.lower() in CREDENTIAL_HEADERS:
                 check_header_credential(f"the {name} header", self._headers[name])
+        written = self._written_by_auth()
+        for name in self._headers:
+            if name.lower() in written:
+                raise ConfigurationError(
+                    f"headers= sets {name}, which the client's credentials set on every request: the header "
+                    "would be ignored. To change a credential, build the client with the new one (token=, "
+                    "auth=), or give it a provider (credentials=) that returns the current one."
+                )
         if self._has_credentials():
             try:
                 url = httpx.URL(self.base_url)
@@ -456,13 +613,24 @@ class AuthenticatedClient:
 
         Credential headers (``X-Auth-Token``, ...) apply to the new client only: this one's
         httpx client keeps them out of its default headers.
+        On a client with a token, its header (``X-Auth-Token``) gives the new client a new
+        token. A header the client's auth or credential provider sets raises
+        errors.ConfigurationError: it would be overwritten on every request.
         """
+        changes: dict[str, Any] = {}
+        if self.token:
+            own = self.auth_header_name.lower()
+            for name, value in headers.items():
+                if name.lower() == own:
+                    changes["token"] = value.removeprefix(f"{self.prefix} ") if self.prefix else value
+            headers = {name: value for name, value in headers.items() if name.lower() != own}
         plain = {name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS}
+        new = evolve(self, headers={**self._headers, **headers}, **changes)
         if self._client is not None:
             self._client.headers.update(plain)
         if self._async_client is not None:
             self._async_client.headers.update(plain)
-        return evolve(self, headers={**self._headers, **headers})
+        return new
 
     def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
         """Get a new client matching this one with additional cookies"""

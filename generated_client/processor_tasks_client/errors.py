@@ -11,6 +11,7 @@ Hierarchy::
     ProcessorTasksError
     ├── ConfigurationError            missing or inconsistent settings (e.g. environment)
     ├── ClientClosedError             a call on a client that was closed (also a RuntimeError)
+    ├── CredentialsError              a credential provider has no credentials to give
     ├── APIConnectionError            no HTTP answer (refused, reset, DNS, ...)
     │   └── APITimeoutError           the client's timeout ran out
     ├── ResponseDecodeError           an answer that is not what the contract describes
@@ -53,6 +54,7 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConfigurationError",
+    "CredentialsError",
     "NotFoundError",
     "PagingError",
     "PermissionDeniedError",
@@ -109,7 +111,24 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 class ProcessorTasksError(Exception):
-    """Base class of every exception raised by this client."""
+    """Base class of every exception raised by this client.
+
+    Attributes:
+        page: For an error that ended a page walk (``iter_items``/``iter_pages``): the
+            index of the page that could not be had. Pass it as ``start_page`` to go on
+            from there. None otherwise.
+    """
+
+    page: int | None = None
+
+
+class CredentialsError(ProcessorTasksError):
+    """A credential provider has no credentials to give (none configured, or fetching them failed).
+
+    Raised when a client built with ``credentials=`` first needs them, or when they are
+    within the mandatory window of expiry and refreshing fails. The message says which
+    provider and why, never a credential.
+    """
 
 
 class ConfigurationError(ProcessorTasksError):

@@ -13,6 +13,14 @@ Variables:
                                   unset, 0/false/no keep the default: refused.
     PROCESSOR_TASKS_TIMEOUT       seconds one call may take in all, retries included
                                   (``call_timeout``); unset keeps the client's default.
+    PROCESSOR_TASKS_CREDENTIALS   where credentials come from, refreshed as they expire
+                                  (``credentials=``, see ``processor_tasks_client.credentials``):
+                                  ``env`` (the variables above, read again after a 401),
+                                  ``profile`` (HUAWEICLOUD_SDK_CREDENTIALS_FILE, else
+                                  ~/.huaweicloud/credentials), ``metadata`` (the ECS metadata
+                                  service; PROCESSOR_TASKS_METADATA_ENDPOINT), ``default``
+                                  (the first of the three that has some). Unset: the token or
+                                  AK/SK variables, read once.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from typing import Any
 
 from .auth import ENV_ACCESS_KEY, ENV_ALLOW_INSECURE_HTTP, ENV_PROJECT_ID, ENV_SECRET_KEY, AkSkAuth
 from .client import AuthenticatedClient
+from .credentials import CredentialProvider, EnvironmentProvider, MetadataProvider, ProfileProvider, default_chain
 from .endpoint import SERVER_VARIABLES, check_base_url, server_url
 from .errors import ConfigurationError
 
@@ -31,12 +40,14 @@ ENV_BASE_URL = "PROCESSOR_TASKS_BASE_URL"
 ENV_TOKEN = "PROCESSOR_TASKS_TOKEN"
 ENV_PROJECT_ID_FALLBACK = "PROCESSOR_TASKS_PROJECT_ID"
 ENV_TIMEOUT = "PROCESSOR_TASKS_TIMEOUT"
+ENV_CREDENTIALS = "PROCESSOR_TASKS_CREDENTIALS"
 ENV_REGION: str = next((str(v["env"]) for v in SERVER_VARIABLES.values() if v.get("env")), "")
 """The region's variable, as the contract names it (``x-environment-variable``)."""
 
 __all__ = [
     "ENV_ALLOW_INSECURE_HTTP",
     "ENV_BASE_URL",
+    "ENV_CREDENTIALS",
     "ENV_PROJECT_ID_FALLBACK",
     "ENV_REGION",
     "ENV_TIMEOUT",
@@ -85,6 +96,21 @@ def _call_timeout(env: Mapping[str, str]) -> float | None:
         raise ConfigurationError(f"{ENV_TIMEOUT} {error}") from None
 
 
+def _provider(env: Mapping[str, str]) -> CredentialProvider | None:
+    raw = env.get(ENV_CREDENTIALS, "").strip().lower()
+    if not raw:
+        return None
+    if raw == "env":
+        return EnvironmentProvider(env)
+    if raw == "profile":
+        return ProfileProvider(environ=env)
+    if raw == "metadata":
+        return MetadataProvider(environ=env)
+    if raw == "default":
+        return default_chain(env)
+    raise ConfigurationError(f"{ENV_CREDENTIALS} must be one of env, profile, metadata or default, got {raw!r}")
+
+
 def _endpoint_args(env: Mapping[str, str], client_args: dict[str, Any]) -> list[str]:
     # Explicit arguments win over the environment, and a base URL over the server variables
     # (region); each is checked here so that the error names the variable that was set.
@@ -117,9 +143,10 @@ def client_from_env(environ: Mapping[str, str] | None = None, **client_args: Any
         **client_args: Further keyword arguments for :class:`AuthenticatedClient`
             (``timeout``, ``retry``, ``headers``, ...); an ``allow_insecure_http`` given
             here wins over the variable, and so does a ``call_timeout`` over
-            ``PROCESSOR_TASKS_TIMEOUT``, a ``base_url`` over ``PROCESSOR_TASKS_BASE_URL`` and
+            ``PROCESSOR_TASKS_TIMEOUT``, a ``base_url`` over ``PROCESSOR_TASKS_BASE_URL``,
             a ``region`` over ``HUAWEICLOUD_SDK_REGION`` (a base URL, from either place,
-            wins over a region).
+            wins over a region), and a ``credentials`` provider over
+            ``PROCESSOR_TASKS_CREDENTIALS`` and the credential variables.
 
     Raises:
         ConfigurationError: A variable is missing or invalid, or the base URL is plain http
@@ -142,6 +169,11 @@ def client_from_env(environ: Mapping[str, str] | None = None, **client_args: Any
         call_timeout = _call_timeout(env)
         if call_timeout is not None:
             client_args["call_timeout"] = call_timeout
+    provider = _provider(env)
+    if provider is not None and "credentials" not in client_args:
+        client_args["credentials"] = provider
+    if "credentials" in client_args:
+        return AuthenticatedClient(**client_args), project_id
     token = env.get(ENV_TOKEN, "").strip()
     if token:
         return AuthenticatedClient(token=token, **client_args), project_id

@@ -2,7 +2,11 @@
 
 Routes: the spec's two paths (``GET`` only; any other method, HEAD included, answers 405
 with ``Allow: GET``), plus ``GET /openapi.json`` and ``GET /openapi.yaml`` (unauthenticated, never
-faulted). Every other path answers 404 ModelArts.4204.
+faulted), plus a stand-in for the ECS metadata service (never faulted, not recorded):
+``PUT /meta-data/latest/api/token`` hands out a session token, and ``GET
+/openstack/latest/securitykey`` issues fresh temporary AK/SK and security token for the
+mock's project, valid ``temporary_ttl_seconds``, in the metadata service's format. Every
+other path answers 404 ModelArts.4204.
 
 For the two operations the checks run in this order, and the first failure answers:
 
@@ -22,7 +26,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import secrets
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -47,6 +53,10 @@ from processor_tasks_mock.validation import OperationParameters, ParameterError,
 LIST_OPERATION = "ListProcessorTasks"
 DESCRIBE_OPERATION = "DescribeProcessorTask"
 SPEC_PATHS = ("/openapi.json", "/openapi.yaml")
+METADATA_TOKEN_PATH = "/meta-data/latest/api/token"
+METADATA_KEY_PATH = "/openstack/latest/securitykey"
+METADATA_PATHS = (METADATA_TOKEN_PATH, METADATA_KEY_PATH)
+UNFAULTED_PATHS = SPEC_PATHS + METADATA_PATHS
 _ALLOW = {"Allow": "GET"}
 
 
@@ -73,11 +83,21 @@ class MockServer(Starlette):
         )
         if unknown:
             raise SpecError(f"{LIST_OPERATION} declares parameters the mock does not implement: {sorted(unknown)}")
+        # Mutable copies: tests issue, expire and revoke credentials while the mock runs.
+        self.tokens: dict[str, str] = dict(settings.tokens)
+        self.aksk: dict[str, tuple[str, str]] = dict(settings.aksk)
+        self.expires_at: dict[str, float] = {}
+        self.security_tokens: dict[str, str] = {}
+        self.metadata_sessions: set[str] = set()
+        self.issued: list[dict[str, str]] = []
+        """Every temporary credential the metadata endpoint issued, oldest first."""
         self.authenticator = Authenticator(
-            tokens=settings.tokens,
-            aksk=settings.aksk,
+            tokens=self.tokens,
+            aksk=self.aksk,
             clock_skew_seconds=settings.clock_skew_seconds,
             clock=settings.clock,
+            expires_at=self.expires_at,
+            security_tokens=self.security_tokens,
         )
         self.faults = FaultInjector(settings.faults)
         list_path = spec.operation(LIST_OPERATION)[0]
@@ -88,6 +108,8 @@ class MockServer(Starlette):
                 Route(_starlette_path(describe_path), self.describe_task, methods=["GET"]),
                 Route("/openapi.json", self.openapi_json, methods=["GET"]),
                 Route("/openapi.yaml", self.openapi_yaml, methods=["GET"]),
+                Route(METADATA_TOKEN_PATH, self.metadata_token, methods=["PUT"]),
+                Route(METADATA_KEY_PATH, self.metadata_securitykey, methods=["GET"]),
             ],
             exception_handlers={HTTPException: self._http_exception, Exception: self._unexpected},
         )
@@ -107,7 +129,7 @@ class MockServer(Starlette):
                 message = {**message, "headers": headers}
             await send(message)
 
-        if scope["path"] not in SPEC_PATHS:
+        if scope["path"] not in UNFAULTED_PATHS:
             decision = self.faults.decide()
             if decision.delay_seconds:
                 await asyncio.sleep(decision.delay_seconds)
@@ -213,6 +235,46 @@ class MockServer(Starlette):
                 405, errors.METHOD_NOT_ALLOWED, f"The method {request.method} is not allowed here.", _ALLOW
             )
         return Response(self.spec.yaml_text, media_type="application/yaml")
+
+    def issue_temporary(self, ttl_seconds: float | None = None, project: str | None = None) -> dict[str, str]:
+        """New temporary AK/SK and security token for ``project``, accepted until they expire.
+
+        Returns the metadata service's ``credential`` object: ``access``, ``secret``,
+        ``securitytoken`` and ``expires_at`` (UTC, ``%Y-%m-%dT%H:%M:%S.%fZ``).
+        """
+        ttl = self.settings.temporary_ttl_seconds if ttl_seconds is None else ttl_seconds
+        access = "TMP" + secrets.token_hex(8).upper()
+        secret = secrets.token_hex(16)
+        token = secrets.token_hex(32)
+        expires_at = self.settings.clock() + ttl
+        self.aksk[access] = (secret, project or self.settings.project)
+        self.security_tokens[access] = token
+        self.expires_at[access] = expires_at
+        credential = {
+            "access": access,
+            "secret": secret,
+            "securitytoken": token,
+            "expires_at": datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        self.issued.append(credential)
+        return credential
+
+    async def metadata_token(self, request: Request) -> Response:
+        """``PUT /meta-data/latest/api/token``: a session token for the metadata endpoint."""
+        token = secrets.token_hex(16)
+        self.metadata_sessions.add(token)
+        return Response(token, media_type="text/plain")
+
+    async def metadata_securitykey(self, request: Request) -> Response:
+        """``GET /openstack/latest/securitykey``: fresh temporary credentials.
+
+        A session token is optional (as on older instances), but one that was not handed out
+        is refused with 401, which tells a client to get a new one.
+        """
+        session = request.headers.get("x-metadata-token")
+        if session is not None and session not in self.metadata_sessions:
+            return Response("the metadata session token is invalid or expired", status_code=401)
+        return JSONResponse({"credential": self.issue_temporary()})
 
     async def _http_exception(self, request: Request, exc: Exception) -> Response:
         # Starlette raises these for paths no route matches (404) and for methods other

@@ -14,6 +14,8 @@ Credentials
     ``MOCK_AKSK`` [``MOCKAK:MOCKSK=mock-project``]
         AK/SK pairs (``AK:SK=project``, comma separated) accepted in SDK-HMAC-SHA256 signatures.
     ``MOCK_CLOCK_SKEW_SECONDS`` [900]  how far ``X-Sdk-Date`` may be from the server clock.
+    ``MOCK_TEMPORARY_TTL`` [3600]  seconds the temporary AK/SK that the metadata endpoint
+        (``/openstack/latest/securitykey``) issues stay valid.
 
 Data
     ``MOCK_PROJECT`` [mock-project]  project that owns the seeded tasks (other projects are empty).
@@ -147,6 +149,7 @@ class Settings:
     tokens: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TOKENS))
     aksk: Mapping[str, tuple[str, str]] = field(default_factory=lambda: dict(DEFAULT_AKSK))
     clock_skew_seconds: int = 900
+    temporary_ttl_seconds: int = 3600
     project: str = DEFAULT_PROJECT
     seed: int = 20240101
     task_count: int = 320
@@ -168,6 +171,8 @@ class Settings:
             )
         if self.clock_skew_seconds < 0:
             raise SettingsError("MOCK_CLOCK_SKEW_SECONDS must not be negative")
+        if self.temporary_ttl_seconds < 1:
+            raise SettingsError("MOCK_TEMPORARY_TTL must be at least 1")
         if not self.project:
             raise SettingsError("MOCK_PROJECT must not be empty")
 
@@ -204,6 +209,7 @@ class Settings:
             tokens=_parse_tokens(env["MOCK_TOKENS"]) if "MOCK_TOKENS" in env else dict(DEFAULT_TOKENS),
             aksk=_parse_aksk(env["MOCK_AKSK"]) if "MOCK_AKSK" in env else dict(DEFAULT_AKSK),
             clock_skew_seconds=_int(env, "MOCK_CLOCK_SKEW_SECONDS", 900),
+            temporary_ttl_seconds=_int(env, "MOCK_TEMPORARY_TTL", 3600),
             project=env.get("MOCK_PROJECT", DEFAULT_PROJECT).strip() or DEFAULT_PROJECT,
             seed=_int(env, "MOCK_SEED", 20240101),
             task_count=_int(env, "MOCK_TASK_COUNT", 320),

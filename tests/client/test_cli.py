@@ -314,9 +314,9 @@ def lifecycle_mock_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     ("task_id", "args", "code", "status"),
     [
         ("done", [], 0, 2),
-        ("fails", [], 22, 3),
-        ("stops", [], 23, 4),
-        ("never", ["--timeout", "1"], 20, 1),
+        ("fails", [], 23, 3),
+        ("stops", [], 24, 4),
+        ("never", ["--timeout", "1"], 21, 1),
         ("never", ["--until", "running"], 0, 1),
         ("no-such-task", [], 15, None),
     ],
@@ -333,11 +333,11 @@ def test_wait_exits_with_one_code_per_outcome(
     task = json.loads(result.stdout)
     assert task["task_id"] == task_id and task["status"] == status
     assert f"processor-tasks: task {task_id}: " in result.stderr  # progress, one line per poll
-    if code == 22:
+    if code == 23:
         assert (
             task["error_msg"] == "OBS denied." and "error: task_id fails ended in FAILED: OBS denied." in result.stderr
         )
-    if code == 20:
+    if code == 21:
         assert "gave up waiting" in result.stderr
 
 
@@ -350,5 +350,5 @@ def test_wait_quiet_and_its_options_come_from_the_contract(lifecycle_mock_url: s
     waiting = parser._subparsers._group_actions[0].choices["wait"]  # type: ignore[union-attr, index]
     until = next(a for a in waiting._actions if a.dest == "until")
     assert list(until.choices or []) == ["COMPLETED", "FAILED", "STOPPED", "INITIALIZED", "RUNNING"]
-    assert cli.WAIT_FAILURE_EXIT_CODES == {3: 22, 4: 23}
-    assert cli.exit_code_for(errors.WaitTimeoutError("t", task=None, status=None, state=None, elapsed=1, polls=1)) == 20
+    assert cli.WAIT_FAILURE_EXIT_CODES == {3: 23, 4: 24}
+    assert cli.exit_code_for(errors.WaitTimeoutError("t", task=None, status=None, state=None, elapsed=1, polls=1)) == 21

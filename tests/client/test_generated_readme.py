@@ -39,7 +39,7 @@ def test_python_snippets_run_in_order_against_the_mock(mock_server_url: str, mon
         "TASK_ID": first.tasks[0].task_id,
     }
     snippets = re.findall(r"```python\n(.*?)```", README, flags=re.S)
-    assert len(snippets) == 6
+    assert len(snippets) == 7
     # The waiting snippet waits on TASK_ID: the seeded store's first task is final (STOPPED), so
     # the wait ends on its first poll.
     assert first.tasks[0].status in (2, 3, 4)
@@ -53,10 +53,11 @@ def test_python_snippets_run_in_order_against_the_mock(mock_server_url: str, mon
     assert printed[0][0] == spec["info"]["version"] and len(printed[0][1]) == 64
     assert len(printed[1]) == first.count  # from_env walked every task of the default workspace
     assert printed[2] == [first.tasks[0].name]  # AK/SK signed describe
+    assert printed[3] == ["True"]  # a client whose credentials come from a provider
     status = TaskStatus(first.tasks[0].status)
-    assert printed[4][0].startswith(f"{status.name} 0.")  # progress=, after the one poll
-    assert printed[4][1:] == ([] if status == 2 else [f"{status.name} {first.tasks[0].error_msg or None}"])
-    assert printed[5][0].startswith("404 ModelArts.4700")
+    assert printed[5][0].startswith(f"{status.name} 0.")  # progress=, after the one poll
+    assert printed[5][1:] == ([] if status == 2 else [f"{status.name} {first.tasks[0].error_msg or None}"])
+    assert printed[6][0].startswith("404 ModelArts.4700")
 
 
 def test_parameter_tables_follow_the_spec() -> None:
@@ -111,6 +112,7 @@ def test_the_guide_stands_alone() -> None:
         "Install",
         "Configure",
         "Authenticate",
+        "Credentials that expire",
         "Paging",
         "Errors",
         "Retries, timeouts and limits",

@@ -148,7 +148,7 @@ def test_the_console_scripts(tmp_path: Path) -> None:
             if task_id != "gone":
                 assert json.loads(done.stdout)["task_id"] == task_id  # the final task on stdout
                 assert f"processor-tasks: task {task_id}:" in done.stderr  # progress on stderr
-        assert outcomes == {"done": 0, "fails": 22, "never": 20, "gone": 15}
+        assert outcomes == {"done": 0, "fails": 23, "never": 21, "gone": 15}
     finally:
         server.terminate()
         server.wait(timeout=10)

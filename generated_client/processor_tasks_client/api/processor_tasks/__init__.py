@@ -15,6 +15,7 @@ from ...models.order import Order
 from ...models.sort_by import SortBy
 from ...models.task_status import TaskStatus
 from ...models.template_id import TemplateId
+from ...pagination import apinned, pinned
 from ...types import UNSET, Unset
 from ...waiter import Clock, PollPolicy, WaitProgress
 from . import describe_processor_task, list_processor_tasks
@@ -25,6 +26,11 @@ class ProcessorTasks:
 
     Each method takes the arguments of the operation's module function except the client and
     `project_id`, returns what its ``sync()``/``asyncio()`` returns and raises what it raises.
+
+    Replacing ``client`` while a walk (``iter_*``) is under way stops that walk with
+    errors.PagingError before its next page, rather than letting it go on with the old
+    client; ``error.page`` says where to go on (``start_page=``). To rotate credentials,
+    give the client a credential provider (``credentials=``) instead.
     """
 
     def __init__(self, client: AuthenticatedClient | Client, project_id: str) -> None:
@@ -276,6 +282,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        start_page: int = 0,
     ) -> Iterator[DescribeProcessorTaskResp]:
         """Every match across all pages, fetched lazily. See :func:`list_processor_tasks.iter_items`.
 
@@ -332,10 +339,11 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            start_page (int): The page index to begin with: an error that ended a walk names the
+                page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+                page.
         """
-        return list_processor_tasks.iter_items(
-            project_id=self.project_id,
-            client=self.client,
+        for page in self.iter_list_processor_tasks_pages(
             limit=limit,
             order=order,
             sort_by=sort_by,
@@ -349,7 +357,9 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
-        )
+            start_page=start_page,
+        ):
+            yield from page.tasks
 
     def iter_list_processor_tasks_pages(
         self,
@@ -367,6 +377,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        start_page: int = 0,
     ) -> Iterator[ListProcessorTasksResp]:
         """Every page of matches, fetched lazily. See :func:`list_processor_tasks.iter_pages`.
 
@@ -423,10 +434,14 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            start_page (int): The page index to begin with: an error that ended a walk names the
+                page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+                page.
         """
-        return list_processor_tasks.iter_pages(
+        client = self.client
+        pages = list_processor_tasks.iter_pages(
             project_id=self.project_id,
-            client=self.client,
+            client=client,
             limit=limit,
             order=order,
             sort_by=sort_by,
@@ -440,9 +455,11 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
+            start_page=start_page,
         )
+        return pinned(pages, lambda: self.client, client, start_page)
 
-    def aiter_list_processor_tasks(
+    async def aiter_list_processor_tasks(
         self,
         *,
         limit: int = 10,
@@ -458,6 +475,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        start_page: int = 0,
     ) -> AsyncIterator[DescribeProcessorTaskResp]:
         """Async: every match across all pages. See :func:`list_processor_tasks.aiter_items`.
 
@@ -514,10 +532,11 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            start_page (int): The page index to begin with: an error that ended a walk names the
+                page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+                page.
         """
-        return list_processor_tasks.aiter_items(
-            project_id=self.project_id,
-            client=self.client,
+        async for page in self.aiter_list_processor_tasks_pages(
             limit=limit,
             order=order,
             sort_by=sort_by,
@@ -531,7 +550,10 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
-        )
+            start_page=start_page,
+        ):
+            for item in page.tasks:
+                yield item
 
     def aiter_list_processor_tasks_pages(
         self,
@@ -549,6 +571,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        start_page: int = 0,
     ) -> AsyncIterator[ListProcessorTasksResp]:
         """Async: every page of matches. See :func:`list_processor_tasks.aiter_pages`.
 
@@ -605,10 +628,14 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            start_page (int): The page index to begin with: an error that ended a walk names the
+                page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+                page.
         """
-        return list_processor_tasks.aiter_pages(
+        client = self.client
+        pages = list_processor_tasks.aiter_pages(
             project_id=self.project_id,
-            client=self.client,
+            client=client,
             limit=limit,
             order=order,
             sort_by=sort_by,
@@ -622,7 +649,9 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
+            start_page=start_page,
         )
+        return apinned(pages, lambda: self.client, client, start_page)
 
     def describe_processor_task(
         self,

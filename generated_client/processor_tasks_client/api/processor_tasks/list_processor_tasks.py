@@ -672,6 +672,13 @@ async def asyncio(
         )
 
 
+def _check_start_page(start_page: int) -> None:
+    if isinstance(start_page, bool) or not isinstance(start_page, int):
+        raise TypeError(f"start_page must be an int, got {type(start_page).__name__}")
+    if start_page < 0:
+        raise ValueError(f"start_page must be at least 0, got {start_page}")
+
+
 def iter_pages(
     project_id: str,
     *,
@@ -689,6 +696,7 @@ def iter_pages(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
 ) -> Iterator[ListProcessorTasksResp]:
     """Every page of matches, fetched lazily one page at a time.
 
@@ -701,7 +709,9 @@ def iter_pages(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -758,7 +768,12 @@ def iter_pages(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
     """
+
+    _check_start_page(start_page)
 
     def fetch(page: int) -> ListProcessorTasksResp:
         return sync(
@@ -787,11 +802,11 @@ def iter_pages(
             key=lambda item: item.task_id,
             total=lambda page: page.count,
             limit=limit,
-            first_page=0,
+            first_page=start_page,
             strict=strict,
         ),
         items="tasks",
-        first_page=0,
+        first_page=start_page,
     )
 
 
@@ -812,6 +827,7 @@ def iter_items(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
 ) -> Iterator[DescribeProcessorTaskResp]:
     """Every matching item across all pages, fetched lazily one page at a time.
 
@@ -824,7 +840,9 @@ def iter_items(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -881,6 +899,9 @@ def iter_items(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
     """
 
     for page in iter_pages(
@@ -899,6 +920,7 @@ def iter_items(
         version_id=version_id,
         workspace_id=workspace_id,
         strict=strict,
+        start_page=start_page,
     ):
         yield from page.tasks
 
@@ -920,6 +942,7 @@ async def aiter_pages(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
 ) -> AsyncIterator[ListProcessorTasksResp]:
     """Async: every page of matches, fetched lazily one page at a time.
 
@@ -932,7 +955,9 @@ async def aiter_pages(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -989,7 +1014,12 @@ async def aiter_pages(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
     """
+
+    _check_start_page(start_page)
 
     async def fetch(page: int) -> ListProcessorTasksResp:
         return await asyncio(
@@ -1018,11 +1048,11 @@ async def aiter_pages(
             key=lambda item: item.task_id,
             total=lambda page: page.count,
             limit=limit,
-            first_page=0,
+            first_page=start_page,
             strict=strict,
         ),
         items="tasks",
-        first_page=0,
+        first_page=start_page,
     ):
         yield page
 
@@ -1044,6 +1074,7 @@ async def aiter_items(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
 ) -> AsyncIterator[DescribeProcessorTaskResp]:
     """Async: every matching item across all pages, fetched lazily one page at a time.
 
@@ -1056,7 +1087,9 @@ async def aiter_items(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -1113,6 +1146,9 @@ async def aiter_items(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
     """
 
     async for page in aiter_pages(
@@ -1131,6 +1167,7 @@ async def aiter_items(
         version_id=version_id,
         workspace_id=workspace_id,
         strict=strict,
+        start_page=start_page,
     ):
         for item in page.tasks:
             yield item
