@@ -22,8 +22,8 @@ import sys
 from benchmarks._support import GENERATED, ROOT
 
 # The generated client is vendored as a source folder, not installed: put it on the path
-# the way the test suite (pyproject's pythonpath) and consumers do; the mock the walks run
-# against likewise.
-for folder in (GENERATED, ROOT / "mock_server"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+# the way the test suite (pyproject's pythonpath) and consumers do. The mock (which (b),
+# (c) and (f) run) is a source folder here too.
+for _folder in (GENERATED, ROOT / "mock_server"):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))

@@ -25,7 +25,17 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import concurrent_walk, list_call, pagination_memory, parse_page, peers, regenerate, signing, walk
+from benchmarks import (
+    call_memory,
+    concurrent_walk,
+    list_call,
+    pagination_memory,
+    parse_page,
+    peers,
+    regenerate,
+    signing,
+    walk,
+)
 from benchmarks._support import ROOT, BenchResult
 
 DEFAULT_JSON = ROOT / "reports" / "bench.json"
@@ -43,6 +53,10 @@ def _benchmarks(walk_tasks: int | None) -> dict[str, Callable[[bool], BenchResul
         "m": concurrent_walk.run_throttled,
         "n": concurrent_walk.run_memory,
         "c": lambda smoke: pagination_memory.run(smoke, big=walk_tasks),
+        "g": call_memory.run_sequential,
+        "g'": call_memory.run_sequential_async,
+        "h": call_memory.run_concurrent,
+        "h'": call_memory.run_concurrent_async,
         "d": signing.run,
         "e": regenerate.run,
     }
@@ -84,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--only",
-        default="aa'bfkk'lmncdep",
+        default="aa'bfcgg'hh'kk'lmndep",
         help="keys of the benchmarks to run, e.g. \"a,a',b\"; p is the peers' table",
     )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition (numbers are meaningless)")

@@ -31,7 +31,10 @@ them for reviewers; `RULES` below lists every rule id with its family):
 - Security: a removed requirement alternative or scheme, or a scheme sent differently,
   breaks. Paging: any change to `x-pagination` (the generated paging helpers) breaks, but
   adding its `concurrency` (an opt-in `concurrency=` of the helpers) does not.
-  Servers: changes are informational (clients configure their base URL).
+  Waiting: any change to `x-waiters` (the generated waiters) breaks, as for paging.
+  Servers: changes are informational (clients configure their base URL), except a server
+  variable's `enum`: the client generates an argument from it (`region=`), so a removed
+  value, or a removed enum (the argument goes), breaks; an added value or enum does not.
 
 Usage: `python -m review.spec_diff --base REF [--spec FILE] [--changelog FILE]` reads the
 old spec with `git show REF:PATH`, PATH being `--base-path`, else FILE when it lies in the
@@ -224,10 +227,17 @@ RULES: dict[str, str] = {
     "pagination-added": "pagination",
     "pagination-concurrency-added": "pagination",
     "pagination-concurrency-removed": "pagination",
+    "waiter-changed": "waiters",
+    "waiter-removed": "waiters",
+    "waiter-added": "waiters",
     "server-url-changed": "servers",
     "server-removed": "servers",
     "server-added": "servers",
     "server-variable-changed": "servers",
+    "server-variable-enum-value-removed": "server-variables",
+    "server-variable-enum-value-added": "server-variables",
+    "server-variable-enum-removed": "server-variables",
+    "server-variable-enum-added": "server-variables",
 }
 # Families whose changes are only ever listed for a reviewer, never breaking.
 INFORMATIONAL_FAMILIES = frozenset({"servers"})
@@ -958,6 +968,8 @@ SCHEME_DOC_KEYS = {"description", "bearerFormat"}
 PAGINATION_DOC_KEYS = {"description"}
 # The key of `x-pagination` that allows a walk to fetch pages side by side (an opt-in).
 PAGINATION_CONCURRENCY = "concurrency"
+# Keys of a waiter in `x-waiters` that only document it.
+WAITER_DOC_KEYS = {"description"}
 
 
 def _alternatives(requirements: JSON) -> dict[Alternative, str]:
@@ -1094,6 +1106,28 @@ def _compare_concurrency(a: JSON, b: JSON, op: str, report: Report) -> None:
             )
 
 
+def compare_waiters(a: JSON, b: JSON, op: str, report: Report) -> None:
+    """`x-waiters`, like `x-pagination`: the generated waiters (and `processor-tasks wait`)
+    are built from it, so a waiter removed or changed in any way but its description breaks."""
+    wa = a if isinstance(a, Mapping) else ({} if a is None else {"": a})
+    wb = b if isinstance(b, Mapping) else ({} if b is None else {"": b})
+    for name in sorted(set(wa) - set(wb), key=str):
+        report.add("waiter-removed", f"{op} x-waiters.{name}", True, "the generated waiter is built from x-waiters")
+    for name in sorted(set(wb) - set(wa), key=str):
+        report.add("waiter-added", f"{op} x-waiters.{name}", False, "new waiter")
+    for name in sorted(set(wa) & set(wb), key=str):
+        xa = wa[name] if isinstance(wa[name], Mapping) else {"": wa[name]}
+        xb = wb[name] if isinstance(wb[name], Mapping) else {"": wb[name]}
+        for key in sorted((set(xa) | set(xb)) - WAITER_DOC_KEYS, key=str):
+            if xa.get(key) != xb.get(key):
+                report.add(
+                    "waiter-changed",
+                    f"{op} x-waiters.{name}.{key}".rstrip("."),
+                    True,
+                    f"{xa.get(key)!r} -> {xb.get(key)!r} (the generated waiter would wait differently)",
+                )
+
+
 def _server_url(server: JSON) -> str:
     return str(server.get("url", "")) if isinstance(server, Mapping) else str(server)
 
@@ -1139,7 +1173,8 @@ def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
         vars_a, vars_b = _server_variables(server_a), _server_variables(servers_b[urls_b.index(url)])
         for name in sorted(set(vars_a) | set(vars_b)):
             before, after = vars_a.get(name, (None, None)), vars_b.get(name, (None, None))
-            for label, value_a, value_b in (("default", before[0], after[0]), ("enum", before[1], after[1])):
+            _compare_variable_enum(before[1], after[1], f"{where} {url} {{{name}}}", report)
+            for label, value_a, value_b in (("default", before[0], after[0]),):
                 if value_a != value_b:
                     report.add(
                         "server-variable-changed",
@@ -1148,6 +1183,31 @@ def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
                         f"{value_a!r} -> {value_b!r}; clients configure their base URL",
                         informational=True,
                     )
+
+
+def _compare_variable_enum(a: JSON, b: JSON, where: str, report: Report) -> None:
+    # The generated client takes a server variable with an enum as an argument (region=)
+    # and refuses values outside it: fewer values, or no argument, break its callers.
+    values_a = [str(v) for v in a] if isinstance(a, list) else None
+    values_b = [str(v) for v in b] if isinstance(b, list) else None
+    if values_a is None and values_b is not None:
+        report.add("server-variable-enum-added", where, False, f"{values_b!r}; the client gains an argument for it")
+    elif values_a is not None and values_b is None:
+        report.add("server-variable-enum-removed", where, True, "the client's argument for it goes away")
+    elif values_a is not None and values_b is not None:
+        for value in values_a:
+            if value not in values_b:
+                report.add(
+                    "server-variable-enum-value-removed",
+                    f"{where} {value}",
+                    True,
+                    "clients passing it would be refused",
+                )
+        for value in values_b:
+            if value not in values_a:
+                report.add(
+                    "server-variable-enum-value-added", f"{where} {value}", False, "a new value clients may pass"
+                )
 
 
 def _module_name(value: JSON, prefix: str) -> str:
@@ -1255,6 +1315,7 @@ def diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]) -> 
         compare_request_bodies(old, new, op, op_a.get("requestBody"), op_b.get("requestBody"), report)
         compare_responses(old, new, op, op_a.get("responses") or {}, op_b.get("responses") or {}, report)
         compare_pagination(op_a.get("x-pagination"), op_b.get("x-pagination"), op, report)
+        compare_waiters(op_a.get("x-waiters"), op_b.get("x-waiters"), op, report)
         # An operation's own `security` replaces the top-level one; when neither version has
         # its own, the top-level comparison above covers it.
         if "security" in op_a or "security" in op_b:

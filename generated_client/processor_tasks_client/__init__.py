@@ -9,6 +9,16 @@ from typing import Any
 from .api.processor_tasks import ProcessorTasks
 from .auth import AkSkAuth
 from .client import DEFAULT_TIMEOUT, AuthenticatedClient, Client
+from .credentials import (
+    CredentialProvider,
+    Credentials,
+    EnvironmentProvider,
+    MetadataProvider,
+    ProfileProvider,
+    ProviderChain,
+    RefreshingCredentials,
+    default_chain,
+)
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -16,15 +26,20 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    CredentialsError,
     NotFoundError,
     PermissionDeniedError,
     ProcessorTasksError,
     RateLimitError,
     ResponseDecodeError,
     ServerError,
+    TaskFailedError,
     UnexpectedStatus,
+    WaitError,
+    WaitTimeoutError,
 )
 from .retry import RetryPolicy
+from .waiter import PollPolicy, WaitProgress
 
 __version__ = "2.1.0"
 """The package version, which is the contract's ``info.version``."""
@@ -51,13 +66,27 @@ __all__ = (
     "BadRequestError",
     "Client",
     "ConfigurationError",
+    "CredentialProvider",
+    "Credentials",
+    "CredentialsError",
+    "EnvironmentProvider",
+    "MetadataProvider",
+    "ProfileProvider",
+    "ProviderChain",
+    "RefreshingCredentials",
+    "default_chain",
     "NotFoundError",
     "PermissionDeniedError",
+    "PollPolicy",
     "ProcessorTasks",
     "ProcessorTasksError",
     "RateLimitError",
     "ResponseDecodeError",
     "RetryPolicy",
     "ServerError",
+    "TaskFailedError",
     "UnexpectedStatus",
+    "WaitError",
+    "WaitProgress",
+    "WaitTimeoutError",
 )

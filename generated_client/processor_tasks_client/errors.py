@@ -10,11 +10,16 @@ Hierarchy::
 
     ProcessorTasksError
     ├── ConfigurationError            missing or inconsistent settings (e.g. environment)
+    ├── ClientClosedError             a call on a client that was closed (also a RuntimeError)
+    ├── CredentialsError              a credential provider has no credentials to give
     ├── APIConnectionError            no HTTP answer (refused, reset, DNS, ...)
     │   └── APITimeoutError           the client's timeout ran out
     ├── ResponseDecodeError           an answer that is not what the contract describes
     │   └── ResponseTooLargeError     a body longer than the client's size cap
     ├── PagingError                   a page walk that cannot go on, or (strict) cannot vouch for its result
+    ├── WaitError                     a wait ended in a final state it was not waiting for
+    │   ├── TaskFailedError           the task reached a failure state (FAILED, STOPPED)
+    │   └── WaitTimeoutError          the wait's timeout ran out (carries the last task seen)
     └── APIStatusError                an HTTP error status (4xx, 5xx, or undocumented)
         ├── BadRequestError           400
         ├── AuthenticationError       401
@@ -23,6 +28,7 @@ Hierarchy::
         │                             belong to another project than the path's project_id
         ├── NotFoundError             404 (a missing project, API or task)
         │   └── TaskNotFoundError     400 or 404 with ModelArts.4700 / ModelArts.4612
+        │       └── TaskDeletedError  the task went missing while a wait polled it
         ├── RateLimitError            429
         ├── ServerError               5xx
         └── UnexpectedStatus          any other status
@@ -46,7 +52,9 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConfigurationError",
+    "CredentialsError",
     "NotFoundError",
     "PagingError",
     "PermissionDeniedError",
@@ -56,8 +64,12 @@ __all__ = [
     "ResponseDecodeError",
     "ResponseTooLargeError",
     "ServerError",
+    "TaskDeletedError",
+    "TaskFailedError",
     "TaskNotFoundError",
     "UnexpectedStatus",
+    "WaitError",
+    "WaitTimeoutError",
     "error_for_status",
     "parse_retry_after",
 ]
@@ -78,7 +90,11 @@ _EXCERPT = 200
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` value (delta-seconds or an HTTP date), if usable."""
+    """Seconds from a ``Retry-After`` value (delta-seconds or an HTTP date), if usable.
+
+    Anything else (a word, ``nan``, a date whose zone offset or year no datetime can
+    hold) gives None, as if no ``Retry-After`` were sent: never an exception.
+    """
     if value is None:
         return None
     try:
@@ -86,20 +102,45 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = (when - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class ProcessorTasksError(Exception):
-    """Base class of every exception raised by this client."""
+    """Base class of every exception raised by this client.
+
+    Attributes:
+        page: For an error that ended a page walk (``iter_items``/``iter_pages``): the
+            index of the page that could not be had. Pass it as ``start_page`` to go on
+            from there. None otherwise.
+    """
+
+    page: int | None = None
+
+
+class CredentialsError(ProcessorTasksError):
+    """A credential provider has no credentials to give (none configured, or fetching them failed).
+
+    Raised when a client built with ``credentials=`` first needs them, or when they are
+    within the mandatory window of expiry and refreshing fails. The message says which
+    provider and why, never a credential.
+    """
 
 
 class ConfigurationError(ProcessorTasksError):
     """The client cannot be built from the settings given (a variable is missing, say)."""
+
+
+class ClientClosedError(ProcessorTasksError, RuntimeError):
+    """The client (or the ``ProcessorTasks`` that holds it) was closed; nothing was sent.
+
+    Build a new client: a closed one cannot be opened again. Also a ``RuntimeError``, the
+    error httpx raises for the same mistake.
+    """
 
 
 class APIConnectionError(ProcessorTasksError):
@@ -185,6 +226,59 @@ class PagingError(ProcessorTasksError):
         super().__init__(f"page walk stopped at page {page}: {reason}")
 
 
+class WaitError(ProcessorTasksError):
+    """A wait (``wait()``, ``wait_processor_task()``) ended without the state it waited for.
+
+    Raised as such when the task reached a final state that ``until`` does not name (waiting
+    for RUNNING, the task is already COMPLETED); its subclasses say more.
+
+    Attributes:
+        task: The task as last fetched (None if no poll was answered).
+        status: Its status (the enum member, or the plain value the contract does not list).
+        state: The contract's name of that status (``"FAILED"``), or None.
+        elapsed: Seconds the wait took.
+        polls: Polls made.
+    """
+
+    def __init__(self, message: str, *, task: Any, status: Any, state: str | None, elapsed: float, polls: int) -> None:
+        self.task = task
+        self.status = status
+        self.state = state
+        self.elapsed = elapsed
+        self.polls = polls
+        super().__init__(message)
+
+
+class TaskFailedError(WaitError):
+    """The task reached a failure state of the contract's waiter (FAILED, STOPPED).
+
+    Attributes:
+        error_msg: Why it failed, as the task says (its ``error_msg``), or None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        task: Any,
+        status: Any,
+        state: str | None,
+        error_msg: str | None,
+        elapsed: float,
+        polls: int,
+    ) -> None:
+        self.error_msg = error_msg
+        super().__init__(message, task=task, status=status, state=state, elapsed=elapsed, polls=polls)
+
+
+class WaitTimeoutError(WaitError):
+    """The wait's ``timeout`` ran out, or the next poll would have come after it.
+
+    ``task`` is the last task seen (None when no poll was answered), ``status`` and
+    ``state`` its status then.
+    """
+
+
 class APIStatusError(ProcessorTasksError):
     """The server answered with an error status.
 
@@ -258,6 +352,21 @@ class TaskNotFoundError(NotFoundError):
     """
 
 
+class TaskDeletedError(TaskNotFoundError):
+    """The task was seen by a wait and then went missing (404): it was deleted while waiting.
+
+    Attributes:
+        last_task: The task as last seen.
+    """
+
+    def __init__(self, status_code: int, *, last_task: Any, **fields: Any) -> None:
+        self.last_task = last_task
+        super().__init__(status_code, **fields)
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}: the task was deleted while waiting for it"
+
+
 class RateLimitError(APIStatusError):
     """429: too many requests.
 
@@ -294,7 +403,7 @@ def _error_fields(content: bytes) -> tuple[str | None, str | None]:
     """Read ``error_code``/``error_msg`` leniently: an error page from a proxy must not hide the status."""
     try:
         body: Any = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack
         text = content[:_EXCERPT].decode("utf-8", "replace").strip()
         return None, text or None
     if isinstance(body, dict):

@@ -10,18 +10,43 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any, TypeVar
 
 import httpx
 
-from . import errors
+from . import _tracing, errors
 from ._decode import SHAPE_ERRORS, InvalidBody, decode_model
-from ._transfer import TransferLimits, aexchange, exchange, install_deadlines
+from ._transfer import TransferLimits, aexchange, exchange, install_deadlines, install_hooks
 from .retry import RetryPolicy, asend_with_retries, send_with_retries
 from .types import Response
 
 T = TypeVar("T")
+
+# A monotonic deadline that calls made in this context must end by, on top of their own
+# call_timeout: a waiter (waiter.py) sets it so that a poll cannot outlast the wait.
+_OUTER_DEADLINE: ContextVar[float | None] = ContextVar("processor_tasks_client_outer_deadline", default=None)
+
+
+@contextmanager
+def call_deadline_within(seconds: float | None) -> Iterator[None]:
+    """Calls made inside end within ``seconds`` (None: no extra bound), whatever their call_timeout."""
+    if seconds is None:
+        yield
+        return
+    token = _OUTER_DEADLINE.set(time.monotonic() + max(seconds, 0.0))
+    try:
+        yield
+    finally:
+        _OUTER_DEADLINE.reset(token)
+
+
+def _call_deadline(limits: TransferLimits) -> float | None:
+    own, outer = limits.call_deadline(time.monotonic()), _OUTER_DEADLINE.get()
+    if own is None or outer is None:
+        return own if outer is None else outer
+    return min(own, outer)
 
 
 def status_of(code: int) -> int:
@@ -36,15 +61,25 @@ def status_of(code: int) -> int:
         return code
 
 
+_CLOSED = "the client was closed; build a new one (a closed client cannot be opened again)"
+
+
 @contextmanager
-def _client_errors() -> Iterator[None]:
+def _client_errors(client: httpx.Client | httpx.AsyncClient) -> Iterator[None]:
     """Turn httpx's failures into the client's own exceptions (shared by send and asend)."""
+    if client.is_closed:
+        raise errors.ClientClosedError(_CLOSED)
     try:
         yield
     except httpx.TimeoutException as exc:
         raise errors.APITimeoutError(f"request timed out: {exc}") from exc
     except httpx.TransportError as exc:
         raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
+    except RuntimeError as exc:
+        if not client.is_closed:
+            raise
+        # Closed by another thread or task while this call was under way.
+        raise errors.ClientClosedError(_CLOSED) from exc
 
 
 def _what(kwargs: dict[str, Any]) -> str:
@@ -61,10 +96,12 @@ def send(
     """
     limits = limits or TransferLimits()
     install_deadlines(client)
-    deadline = limits.call_deadline(time.monotonic())
-    with _client_errors():
+    install_hooks(client)
+    deadline = _call_deadline(limits)
+    traced = _tracing.Attempts(kwargs, client.base_url)  # a span per attempt, when tracing is on
+    with _client_errors(client):
         return send_with_retries(
-            lambda: exchange(client, kwargs, limits, deadline),
+            lambda: traced.send(lambda request: exchange(client, request, limits, deadline)),
             kwargs["method"],
             retry,
             deadline=deadline,
@@ -77,10 +114,12 @@ async def asend(
 ) -> httpx.Response:
     """Async counterpart of :func:`send`."""
     limits = limits or TransferLimits()
-    deadline = limits.call_deadline(time.monotonic())
-    with _client_errors():
+    install_hooks(client)
+    deadline = _call_deadline(limits)
+    traced = _tracing.Attempts(kwargs, client.base_url)
+    with _client_errors(client):
         return await asend_with_retries(
-            lambda: aexchange(client, kwargs, limits, deadline),
+            lambda: traced.asend(lambda request: aexchange(client, request, limits, deadline)),
             kwargs["method"],
             retry,
             deadline=deadline,

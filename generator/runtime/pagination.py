@@ -30,31 +30,46 @@ concurrency (once per round of pages in flight), each run of that many calm page
 one back, and a ``Retry-After`` holds every request of the walk until it has passed, the
 retries of pages already in flight included. Each change of concurrency is logged at INFO.
 Stopping the walk (break, close, cancel, Ctrl-C) cancels the pages not yet consumed.
+
+A walk that stops on an error says where: the error's ``page`` is the index of the page
+it could not get (and a note says so), and ``start_page=`` begins a new walk there. The
+new walk does not know what the old one yielded, so a list that changed in between can
+repeat or skip items across the two. A concurrent walk names the first page, in page
+order, that it could not get: the pages before it were all handed out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import math
 import queue
 import threading
 import time
 from array import array
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Hashable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Hashable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any, Generic, TypeVar
 
 import httpx
 
-from .errors import PagingError, _error_fields, parse_retry_after
+from .errors import PagingError, ProcessorTasksError, _error_fields, parse_retry_after
 from .retry import PACER
 from .types import Unset
 
 P = TypeVar("P")
 T = TypeVar("T")
 
-__all__ = ["MAX_CONCURRENCY", "THROTTLE_STATUSES", "awalk_pages", "check_concurrency", "walk_pages"]
+__all__ = [
+    "MAX_CONCURRENCY",
+    "THROTTLE_STATUSES",
+    "apinned",
+    "awalk_pages",
+    "check_concurrency",
+    "pinned",
+    "walk_pages",
+]
 
 _log = logging.getLogger("processor_tasks_client")
 
@@ -198,6 +213,12 @@ class _Walk(Generic[T]):
         )
 
 
+def _stopped_at(error: ProcessorTasksError, index: int) -> None:
+    # The caller learns where the walk ended and how to go on, whatever ended it.
+    error.page = index
+    error.add_note(f"the page walk stopped at page {index}; pass start_page={index} to go on from there")
+
+
 def _admit(walk: _Walk[T], index: int, page: P, items: str, total: Callable[[P], int | Unset | None]) -> bool:
     """Strip repeats from ``page`` in place; whether another page follows it."""
     listed: Sequence[T] = getattr(page, items)
@@ -311,7 +332,8 @@ class _Workers:
 
     def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
         future: Future[T] = Future()
-        self._jobs.put((future, function, args))
+        # The caller's context (a trace span, for one) goes with the page into its thread.
+        self._jobs.put((future, contextvars.copy_context().run, (function, *args)))
         return future
 
     def _work(self) -> None:
@@ -394,7 +416,11 @@ def walk_pages(
     if concurrency == 1:
         index = first_page
         while True:
-            page = fetch(index)
+            try:
+                page = fetch(index)
+            except ProcessorTasksError as error:
+                _stopped_at(error, index)
+                raise
             more = _admit(walk, index, page, items, total)
             yield page
             if not more:
@@ -420,7 +446,11 @@ def _walk_concurrently(
             while _to_schedule(walk, governor, first_page, index, ahead, len(pending)):
                 pending[ahead] = pool.submit(_fetch_paced, fetch, ahead, governor)
                 ahead += 1
-            page, seconds = pending.pop(index).result()
+            try:
+                page, seconds = pending.pop(index).result()
+            except ProcessorTasksError as error:
+                _stopped_at(error, index)
+                raise
             more = _admit(walk, index, page, items, total)
             governor.settled(seconds)
             if not more:
@@ -467,7 +497,11 @@ async def awalk_pages(
     index = first_page
     if concurrency == 1:
         while True:
-            page = await fetch(index)
+            try:
+                page = await fetch(index)
+            except ProcessorTasksError as error:
+                _stopped_at(error, index)
+                raise
             more = _admit(walk, index, page, items, total)
             yield page
             if not more:
@@ -481,7 +515,11 @@ async def awalk_pages(
             while _to_schedule(walk, governor, first_page, index, ahead, len(pending)):
                 pending[ahead] = asyncio.ensure_future(_afetch_paced(fetch, ahead, governor))
                 ahead += 1
-            page, seconds = await pending.pop(index)
+            try:
+                page, seconds = await pending.pop(index)
+            except ProcessorTasksError as error:
+                _stopped_at(error, index)
+                raise
             more = _admit(walk, index, page, items, total)
             governor.settled(seconds)
             if not more:
@@ -502,3 +540,58 @@ async def awalk_pages(
             for task in pending.values():
                 if not task.cancelled():
                     task.exception()  # a page that failed after the walk stopped: nobody needs it
+
+
+def _replaced(index: int) -> PagingError:
+    return PagingError(
+        index,
+        f"the client was replaced during the walk, which would have gone on with the old one; pass "
+        f"start_page={index} to go on with the new client (to rotate credentials without a new client, "
+        "give it a credential provider: credentials=)",
+    )
+
+
+def pinned(
+    pages: Iterator[P], client: Callable[[], object], first: object, start_page: int
+) -> Generator[P, None, None]:
+    """``pages``, stopped with PagingError before the next page once ``client()`` is not ``first``.
+
+    A facade's walk is bound to the client it started with; one replaced meanwhile
+    (``facade.client = new``) would otherwise be ignored without a word.
+    """
+    index = start_page
+    try:
+        while True:
+            if client() is not first:
+                raise _replaced(index)
+            try:
+                page = next(pages)
+            except StopIteration:
+                return
+            yield page
+            index += 1
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()
+
+
+async def apinned(
+    pages: AsyncIterator[P], client: Callable[[], object], first: object, start_page: int
+) -> AsyncGenerator[P, None]:
+    """Async counterpart of :func:`pinned`."""
+    index = start_page
+    try:
+        while True:
+            if client() is not first:
+                raise _replaced(index)
+            try:
+                page = await anext(pages)
+            except StopAsyncIteration:
+                return
+            yield page
+            index += 1
+    finally:
+        aclose = getattr(pages, "aclose", None)
+        if aclose is not None:
+            await aclose()

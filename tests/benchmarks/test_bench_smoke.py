@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import (
+    call_memory,
     concurrent_walk,
     list_call,
     pagination_memory,
@@ -39,13 +40,17 @@ RUNS: dict[str, Callable[[bool], BenchResult]] = {
     "m": concurrent_walk.run_throttled,
     "n": concurrent_walk.run_memory,
     "c": pagination_memory.run,
+    "g": call_memory.run_sequential,
+    "g'": call_memory.run_sequential_async,
+    "h": call_memory.run_concurrent,
+    "h'": call_memory.run_concurrent_async,
     "d": signing.run,
     "e": regenerate.run,
 }
 UNITS = {"a": "us", "a'": "us", "b": "us", "c": "MB", "d": "us", "e": "s", "f": "us"}
-UNITS |= {"k": "us", "k'": "us", "l": "us", "m": "s", "n": "MB"}
-# The benchmarks with a target in issues 4 and 12; the others only report.
-TARGETED = {"a", "a'", "b", "c", "f", "k", "l", "m", "n"}
+UNITS |= {"g": "MB", "g'": "MB", "h": "MB", "h'": "MB", "k": "us", "k'": "us", "l": "us", "m": "s", "n": "MB"}
+# The benchmarks with a target in issues 4, 12, 19 and 22; the others only report.
+TARGETED = {"a", "a'", "b", "c", "f", "g", "g'", "h", "h'", "k", "l", "m", "n"}
 # Booleans each benchmark records about its own correctness.
 PROBES = {
     "c": ("big_walk_complete_and_unique", "small_walk_complete_and_unique"),

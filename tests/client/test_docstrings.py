@@ -128,8 +128,8 @@ def test_docstring_documents_every_parameter_as_the_spec_does(
     assert sorted(documented) == sorted(taken), f"{label}: Args entries differ from the signature"
     for name in taken:
         text = documented[name]
-        if name not in spec_parameters:  # the paging helpers' own `strict` and `concurrency`
-            own = {"strict": "PagingError", "concurrency": "Retry-After"}
+        if name not in spec_parameters:  # the paging helpers' own `strict`, `start_page`, `concurrency`
+            own = {"strict": "PagingError", "start_page": "error.page", "concurrency": "Retry-After"}
             assert name in own and own[name] in text, (label, name, text)
             continue
         for fragment in _expected_fragments(SPEC_DOCUMENT, spec_parameters[name]):

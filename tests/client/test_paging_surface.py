@@ -27,9 +27,10 @@ def test_helpers_take_every_list_argument_but_the_page_index(name: str) -> None:
     del listed["offset"]
     helper = dict(inspect.signature(getattr(list_processor_tasks, name)).parameters)
     # The walk's own switches, last: x-pagination.concurrency in the spec adds `concurrency`.
-    assert list(helper)[-2:] == ["strict", "concurrency"]
+    assert list(helper)[-3:] == ["strict", "start_page", "concurrency"]
     assert helper.pop("concurrency").default == 1  # opt-in: an upgrade sends no more at once
-    assert helper.pop("strict").default is False
+    assert helper.pop("start_page").default == 0  # where the walk begins (to go on after an error)
+    assert helper.pop("strict").default is False  # the walk's own switch
     assert list(helper) == list(listed)
     for param, spec in listed.items():
         if param == "limit":

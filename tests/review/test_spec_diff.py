@@ -186,11 +186,27 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
     "pagination-removed>base": ("pagination", {("pagination-added", OK)}),
     "pagination-concurrency-added": ("pagination", {("pagination-concurrency-added", OK)}),
     "pagination-concurrency-added>base": ("pagination", {("pagination-concurrency-removed", B)}),
+    # x-waiters drives the generated waiters, like x-pagination the paging helpers.
+    "waiter-added": ("waiters", {("waiter-added", OK)}),
+    "waiter-added>waiter-changed": ("waiters", {("waiter-changed", B)}),
+    "waiter-added>base": ("waiters", {("waiter-removed", B)}),
+    "waiter-added>waiter-described": ("waiters", set()),
     # Servers are informational: clients configure their base URL.
     "server-url-changed": ("servers", {("server-url-changed", OK)}),
     "server-removed": ("servers", {("server-removed", OK)}),
     "server-removed>base": ("servers", {("server-added", OK)}),
     "server-variable-changed": ("servers", {("server-variable-changed", OK)}),
+    # A server variable's enum is the client's region= argument: fewer values break its callers.
+    "server-variable-enum-added": ("server-variables", {("server-variable-enum-added", OK)}),
+    "server-variable-enum-added>base": ("server-variables", {("server-variable-enum-removed", B)}),
+    "server-variable-enum-added>server-variable-enum-value-added": (
+        "server-variables",
+        {("server-variable-enum-value-added", OK)},
+    ),
+    "server-variable-enum-value-added>server-variable-enum-added": (
+        "server-variables",
+        {("server-variable-enum-value-removed", B)},
+    ),
     # Descriptions of parameters, servers, security schemes and x-pagination.
     "description-only": ("operations", set()),
     # Steps that chained pairs start from; each is itself an addition.
@@ -267,6 +283,24 @@ def test_a_change_inside_pagination_concurrency_is_breaking_but_its_description_
     assert [(c.id, c.breaking) for c in diff(old, new).changes] == [
         (f"pagination-changed GET /v1/{{project_id}}/things x-pagination.concurrency.{key}", True)
     ]
+
+
+@pytest.mark.parametrize(
+    "key", ["field", "success", "failure", "pending", "delay", "multiplier", "max-delay", "timeout"]
+)
+def test_any_change_to_a_waiter_key_is_breaking(key: str) -> None:
+    old = load(FIXTURES / "waiter-added.yaml")
+    for new_value in ("changed", None):
+        new = copy.deepcopy(old)
+        waiter = new["paths"]["/v1/{project_id}/things"]["get"]["x-waiters"]["wait"]
+        if new_value is None:
+            del waiter[key]
+        else:
+            waiter[key] = new_value
+        report = diff(old, new)
+        assert [(c.id, c.breaking) for c in report.changes] == [
+            (f"waiter-changed GET /v1/{{project_id}}/things x-waiters.wait.{key}", True)
+        ]
 
 
 def test_security_ids_name_the_alternative() -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from ... import _params, errors
+from ... import _params, _tracing, errors
 from ..._responses import asend, decode, decode_error, send, status_of, unwrap
 from ...client import AuthenticatedClient, Client
 from ...models.data_source_type import DataSourceType
@@ -240,24 +240,25 @@ def sync_detailed(
         decoded body (None for an undocumented status or an error body that is not ErrorResponse).
     """
 
-    kwargs = _get_kwargs(
-        project_id=project_id,
-        limit=limit,
-        offset=offset,
-        order=order,
-        sort_by=sort_by,
-        query_current=query_current,
-        return_result=return_result,
-        source=source,
-        source_type=source_type,
-        status=status,
-        task_name=task_name,
-        task_type=task_type,
-        version_id=version_id,
-        workspace_id=workspace_id,
-    )
-    response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
-    return _build_response(client=client, response=response)
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        kwargs = _get_kwargs(
+            project_id=project_id,
+            limit=limit,
+            offset=offset,
+            order=order,
+            sort_by=sort_by,
+            query_current=query_current,
+            return_result=return_result,
+            source=source,
+            source_type=source_type,
+            status=status,
+            task_name=task_name,
+            task_type=task_type,
+            version_id=version_id,
+            workspace_id=workspace_id,
+        )
+        response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
+        return _build_response(client=client, response=response)
 
 
 def sync(
@@ -375,26 +376,27 @@ def sync(
         ListProcessorTasksResp
     """
 
-    return unwrap(
-        sync_detailed(
-            project_id=project_id,
-            client=client,
-            limit=limit,
-            offset=offset,
-            order=order,
-            sort_by=sort_by,
-            query_current=query_current,
-            return_result=return_result,
-            source=source,
-            source_type=source_type,
-            status=status,
-            task_name=task_name,
-            task_type=task_type,
-            version_id=version_id,
-            workspace_id=workspace_id,
-        ),
-        ListProcessorTasksResp,
-    )
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        return unwrap(
+            sync_detailed(
+                project_id=project_id,
+                client=client,
+                limit=limit,
+                offset=offset,
+                order=order,
+                sort_by=sort_by,
+                query_current=query_current,
+                return_result=return_result,
+                source=source,
+                source_type=source_type,
+                status=status,
+                task_name=task_name,
+                task_type=task_type,
+                version_id=version_id,
+                workspace_id=workspace_id,
+            ),
+            ListProcessorTasksResp,
+        )
 
 
 async def asyncio_detailed(
@@ -512,24 +514,25 @@ async def asyncio_detailed(
         decoded body (None for an undocumented status or an error body that is not ErrorResponse).
     """
 
-    kwargs = _get_kwargs(
-        project_id=project_id,
-        limit=limit,
-        offset=offset,
-        order=order,
-        sort_by=sort_by,
-        query_current=query_current,
-        return_result=return_result,
-        source=source,
-        source_type=source_type,
-        status=status,
-        task_name=task_name,
-        task_type=task_type,
-        version_id=version_id,
-        workspace_id=workspace_id,
-    )
-    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
-    return _build_response(client=client, response=response)
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        kwargs = _get_kwargs(
+            project_id=project_id,
+            limit=limit,
+            offset=offset,
+            order=order,
+            sort_by=sort_by,
+            query_current=query_current,
+            return_result=return_result,
+            source=source,
+            source_type=source_type,
+            status=status,
+            task_name=task_name,
+            task_type=task_type,
+            version_id=version_id,
+            workspace_id=workspace_id,
+        )
+        response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
+        return _build_response(client=client, response=response)
 
 
 async def asyncio(
@@ -647,26 +650,34 @@ async def asyncio(
         ListProcessorTasksResp
     """
 
-    return unwrap(
-        await asyncio_detailed(
-            project_id=project_id,
-            client=client,
-            limit=limit,
-            offset=offset,
-            order=order,
-            sort_by=sort_by,
-            query_current=query_current,
-            return_result=return_result,
-            source=source,
-            source_type=source_type,
-            status=status,
-            task_name=task_name,
-            task_type=task_type,
-            version_id=version_id,
-            workspace_id=workspace_id,
-        ),
-        ListProcessorTasksResp,
-    )
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        return unwrap(
+            await asyncio_detailed(
+                project_id=project_id,
+                client=client,
+                limit=limit,
+                offset=offset,
+                order=order,
+                sort_by=sort_by,
+                query_current=query_current,
+                return_result=return_result,
+                source=source,
+                source_type=source_type,
+                status=status,
+                task_name=task_name,
+                task_type=task_type,
+                version_id=version_id,
+                workspace_id=workspace_id,
+            ),
+            ListProcessorTasksResp,
+        )
+
+
+def _check_start_page(start_page: int) -> None:
+    if isinstance(start_page, bool) or not isinstance(start_page, int):
+        raise TypeError(f"start_page must be an int, got {type(start_page).__name__}")
+    if start_page < 0:
+        raise ValueError(f"start_page must be at least 0, got {start_page}")
 
 
 def iter_pages(
@@ -686,6 +697,7 @@ def iter_pages(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
     concurrency: int = 1,
 ) -> Generator[ListProcessorTasksResp, None, None]:
     """Every page of matches, fetched lazily (`concurrency` pages at once).
@@ -708,7 +720,9 @@ def iter_pages(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -765,6 +779,9 @@ def iter_pages(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
         concurrency (int): How many pages may be in flight or waiting to be handed out at once,
             1 to 64. Above 1, pages after the first are fetched side by side (an async walk in
             tasks, a sync walk in a thread pool) and still handed out in page order; a 429 or 503
@@ -772,6 +789,8 @@ def iter_pages(
             holds every request of the walk. Default: `1`, one page at a time, so that an upgrade
             never sends a rate-limited server more at once than before.
     """
+
+    _check_start_page(start_page)
 
     def fetch(page: int) -> ListProcessorTasksResp:
         return sync(
@@ -792,16 +811,21 @@ def iter_pages(
             workspace_id=workspace_id,
         )
 
-    return walk_pages(
-        fetch,
+    return _tracing.walk(
+        "ListProcessorTasks",
+        walk_pages(
+            fetch,
+            items="tasks",
+            key=lambda item: item.task_id,
+            total=lambda page: page.count,
+            limit=limit,
+            first_page=start_page,
+            strict=strict,
+            concurrency=concurrency,
+            throttle_statuses=frozenset({429, 503}),
+        ),
         items="tasks",
-        key=lambda item: item.task_id,
-        total=lambda page: page.count,
-        limit=limit,
-        first_page=0,
-        strict=strict,
-        concurrency=concurrency,
-        throttle_statuses=frozenset({429, 503}),
+        first_page=start_page,
     )
 
 
@@ -822,6 +846,7 @@ def iter_items(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
     concurrency: int = 1,
 ) -> Generator[DescribeProcessorTaskResp, None, None]:
     """Every matching item across all pages, fetched lazily (`concurrency` pages at once).
@@ -844,7 +869,9 @@ def iter_items(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -901,6 +928,9 @@ def iter_items(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
         concurrency (int): How many pages may be in flight or waiting to be handed out at once,
             1 to 64. Above 1, pages after the first are fetched side by side (an async walk in
             tasks, a sync walk in a thread pool) and still handed out in page order; a 429 or 503
@@ -927,6 +957,7 @@ def iter_items(
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
+            start_page=start_page,
             concurrency=concurrency,
         )
     ) as pages:
@@ -951,6 +982,7 @@ async def aiter_pages(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
     concurrency: int = 1,
 ) -> AsyncGenerator[ListProcessorTasksResp, None]:
     """Async: every page of matches, fetched lazily (`concurrency` pages at once).
@@ -973,7 +1005,9 @@ async def aiter_pages(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -1030,6 +1064,9 @@ async def aiter_pages(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
         concurrency (int): How many pages may be in flight or waiting to be handed out at once,
             1 to 64. Above 1, pages after the first are fetched side by side (an async walk in
             tasks, a sync walk in a thread pool) and still handed out in page order; a 429 or 503
@@ -1037,6 +1074,8 @@ async def aiter_pages(
             holds every request of the walk. Default: `1`, one page at a time, so that an upgrade
             never sends a rate-limited server more at once than before.
     """
+
+    _check_start_page(start_page)
 
     async def fetch(page: int) -> ListProcessorTasksResp:
         return await asyncio(
@@ -1060,16 +1099,21 @@ async def aiter_pages(
     # aclosing(): an async generator dropped early is otherwise closed only when the event
     # loop gets round to it, and its pages in flight would run on until then.
     async with aclosing(
-        awalk_pages(
-            fetch,
+        _tracing.awalk(
+            "ListProcessorTasks",
+            awalk_pages(
+                fetch,
+                items="tasks",
+                key=lambda item: item.task_id,
+                total=lambda page: page.count,
+                limit=limit,
+                first_page=start_page,
+                strict=strict,
+                concurrency=concurrency,
+                throttle_statuses=frozenset({429, 503}),
+            ),
             items="tasks",
-            key=lambda item: item.task_id,
-            total=lambda page: page.count,
-            limit=limit,
-            first_page=0,
-            strict=strict,
-            concurrency=concurrency,
-            throttle_statuses=frozenset({429, 503}),
+            first_page=start_page,
         )
     ) as pages:
         async for page in pages:
@@ -1093,6 +1137,7 @@ async def aiter_items(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
     concurrency: int = 1,
 ) -> AsyncGenerator[DescribeProcessorTaskResp, None]:
     """Async: every matching item across all pages, fetched lazily (`concurrency` pages at once).
@@ -1115,7 +1160,9 @@ async def aiter_items(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -1172,6 +1219,9 @@ async def aiter_items(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
         concurrency (int): How many pages may be in flight or waiting to be handed out at once,
             1 to 64. Above 1, pages after the first are fetched side by side (an async walk in
             tasks, a sync walk in a thread pool) and still handed out in page order; a 429 or 503
@@ -1197,6 +1247,7 @@ async def aiter_items(
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
+            start_page=start_page,
             concurrency=concurrency,
         )
     ) as pages:
