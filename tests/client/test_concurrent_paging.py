@@ -363,3 +363,18 @@ def test_governor_ignores_other_statuses_and_a_stopped_walk_ends_waits() -> None
         governor.hold()
     with pytest.raises(Exception, match="stopped"):
         governor.sleep(10)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_concurrent_walk_that_fails_names_the_first_page_it_could_not_get(mode: str) -> None:
+    with in_process() as mock:
+        mock.seed(tasks())
+
+        def fail_after_first(offset: str, status: int) -> None:
+            if offset == "0":
+                mock.inject(unavailable=1000)
+
+        client = client_for(mock, mode, Traffic(on_answer=fail_after_first), retry=None)
+        with pytest.raises(errors.ServerError) as caught:
+            walk_ids(client, mode, mock.project_id, limit=10, concurrency=4)
+    assert caught.value.page == 1
