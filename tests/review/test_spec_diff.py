@@ -1,4 +1,4 @@
-"""`make diff`: review/spec_diff.py over a fixture pair per kind of change, the current spec
+"""`make diff`: review/spec_diff/ over a fixture pair per kind of change, the current spec
 against itself, the changelog acknowledgement and the version-bump rule."""
 
 from __future__ import annotations
