@@ -31,6 +31,10 @@ CLIENT_TESTS = ["tests/client", "tests/generator/test_package.py"]
 TEST_TOOLS = ["pytest", "pytest-asyncio", "PyYAML", "jsonschema", "starlette", "uvicorn", "huaweicloudsdkcore"]
 # Installed as well when requirements/dev.txt pins them (property-based tests use hypothesis).
 TEST_TOOLS_IF_PINNED = ["hypothesis", "pytest-timeout"]
+# The span tests record through the OpenTelemetry SDK, which must match the API the `tracing`
+# extra installed: the lowest set takes the SDK at the API's floor and leaves out the httpx
+# instrumentation (its releases need a newer API; the tests that use it skip there).
+TRACING_TOOLS = ["opentelemetry-sdk", "opentelemetry-instrumentation-httpx"]
 
 nox.options.sessions = ["client"]
 nox.options.download_python = "never"
@@ -78,8 +82,9 @@ def lowest(requirements: list[str]) -> list[str]:
     return pinned
 
 
-def pinned_test_tools() -> list[str]:
-    """TEST_TOOLS at the exact versions requirements/dev.txt pins."""
+def pinned_test_tools(dependencies: str = "newest") -> list[str]:
+    """TEST_TOOLS at the exact versions requirements/dev.txt pins, and the tracing tools
+    that fit the OpenTelemetry API of the dependency set."""
     pins = {}
     for line in (ROOT / "requirements" / "dev.txt").read_text(encoding="utf-8").splitlines():
         if match := re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line.strip()):
@@ -87,7 +92,11 @@ def pinned_test_tools() -> list[str]:
     missing = [tool for tool in TEST_TOOLS if tool.lower() not in pins]
     if missing:
         raise ValueError(f"requirements/dev.txt pins no version of {missing}")
-    return [pins[tool.lower()] for tool in TEST_TOOLS + TEST_TOOLS_IF_PINNED if tool.lower() in pins]
+    tools = [pins[tool.lower()] for tool in TEST_TOOLS + TEST_TOOLS_IF_PINNED if tool.lower() in pins]
+    if dependencies == "lowest":
+        api = [r for r in lowest(client_dependencies()) if r.startswith("opentelemetry-api==")]
+        return tools + [r.replace("opentelemetry-api", "opentelemetry-sdk") for r in api]
+    return tools + [pins[tool] for tool in TRACING_TOOLS if tool in pins]
 
 
 @nox.session(python=PYTHONS)
@@ -96,7 +105,7 @@ def client(session: nox.Session, dependencies: str) -> None:
     """The client's tests against one Python and one dependency set."""
     declared = client_dependencies()
     wanted = lowest(declared) if dependencies == "lowest" else declared
-    session.install(*pinned_test_tools(), *wanted)
+    session.install(*pinned_test_tools(dependencies), *wanted)
     # The test tools must not have pulled a client dependency above its floor: check what is installed.
     names = [re.split(r"[=<>!~\s\[(;]", r, maxsplit=1)[0] for r in declared]
     # Versions compare as versions, not strings: a floor written ">=0.19" installs as "0.19.0".

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks._support import GENERATED
+from benchmarks._support import GENERATED, ROOT
 
 # The generated client is vendored as a source folder, not installed: put it on the path
-# the way the test suite (pyproject's pythonpath) and consumers do.
-if str(GENERATED) not in sys.path:
-    sys.path.insert(0, str(GENERATED))
+# the way the test suite (pyproject's pythonpath) and consumers do. The mock (which (b),
+# (c) and (f) run) is a source folder here too.
+for _folder in (GENERATED, ROOT / "mock_server"):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))

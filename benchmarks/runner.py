@@ -25,7 +25,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import list_call, pagination_memory, parse_page, peers, regenerate, signing, walk
+from benchmarks import call_memory, list_call, pagination_memory, parse_page, peers, regenerate, signing, walk
 from benchmarks._support import ROOT, BenchResult
 
 DEFAULT_JSON = ROOT / "reports" / "bench.json"
@@ -38,6 +38,10 @@ def _benchmarks(walk_tasks: int | None) -> dict[str, Callable[[bool], BenchResul
         "b": list_call.run,
         "f": walk.run,
         "c": lambda smoke: pagination_memory.run(smoke, big=walk_tasks),
+        "g": call_memory.run_sequential,
+        "g'": call_memory.run_sequential_async,
+        "h": call_memory.run_concurrent,
+        "h'": call_memory.run_concurrent_async,
         "d": signing.run,
         "e": regenerate.run,
     }
@@ -78,7 +82,9 @@ def table(results: Sequence[BenchResult]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--only", default="aa'bfcdep", help="keys of the benchmarks to run, e.g. \"a,a',b\"; p is the peers' table"
+        "--only",
+        default="aa'bfcgg'hh'dep",
+        help="keys of the benchmarks to run, e.g. \"a,a',b\"; p is the peers' table",
     )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition (numbers are meaningless)")
     parser.add_argument("--walk-tasks", type=int, default=None, help="tasks in the long walk of (c); default 100000")

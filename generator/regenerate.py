@@ -223,7 +223,9 @@ def render(
         target.write_text(_header("runtime", source.name) + source.read_text())
     # The contract's operations as data, for the command line (runtime/cli.py): its options,
     # choices and help are built from this, so they cannot drift from the spec.
-    contract = {"operations": spec_data.operations(spec), "pagination": paging}
+    # The regional server template and its variables, for region= and its environment
+    # variable (runtime/endpoint.py).
+    contract = {"operations": spec_data.operations(spec), "pagination": paging, "endpoint": spec_data.endpoint(spec)}
     (package / "_contract.py").write_text(
         _header("generated", spec_label)
         + '"""The operations and parameters of the contract, as data (generator/spec_data.py)."""\n\n'

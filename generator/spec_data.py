@@ -128,9 +128,36 @@ def env_names(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {"title": info.get("title", ""), "version": info.get("version", ""), "servers": servers, "schemes": schemes}
 
 
+def endpoint(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The first server whose URL is a template: its URL, the variables that become client
+    arguments, and per variable the values the client accepts (``enum``), the documented ``default``, the environment variable that
+    sets it (``x-environment-variable``, or none) and the description. ``{}`` when no
+    server has variables (the client then needs a ``base_url``)."""
+    for server in spec.get("servers", []):
+        variables = server.get("variables") or {}
+        if variables:
+            return {
+                "url": server["url"],
+                # Only a variable with an enum becomes a client argument (region=): its values
+                # are the contract's promise, and `make diff` guards them.
+                "arguments": [name for name, var in variables.items() if var.get("enum")],
+                "variables": {
+                    name: {
+                        "default": str(var["default"]),
+                        "enum": [str(v) for v in var.get("enum", [])],
+                        "env": var.get("x-environment-variable", ""),
+                        "description": _flat(var.get("description")),
+                    }
+                    for name, var in variables.items()
+                },
+            }
+    return {}
+
+
 def template(spec: Mapping[str, Any]) -> str:
     """The data template: Jinja `set` statements whose values are JSON literals (no nulls)."""
     return (
         "{% set operations = " + json.dumps(operations(spec), sort_keys=True) + " %}\n"
         "{% set api = " + json.dumps(env_names(spec), sort_keys=True) + " %}\n"
+        "{% set endpoint = " + json.dumps(endpoint(spec), sort_keys=True) + " %}\n"
     )

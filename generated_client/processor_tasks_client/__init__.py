@@ -9,6 +9,16 @@ from typing import Any
 from .api.processor_tasks import ProcessorTasks
 from .auth import AkSkAuth
 from .client import DEFAULT_TIMEOUT, AuthenticatedClient, Client
+from .credentials import (
+    CredentialProvider,
+    Credentials,
+    EnvironmentProvider,
+    MetadataProvider,
+    ProfileProvider,
+    ProviderChain,
+    RefreshingCredentials,
+    default_chain,
+)
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -16,6 +26,7 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    CredentialsError,
     NotFoundError,
     PermissionDeniedError,
     ProcessorTasksError,
@@ -26,7 +37,7 @@ from .errors import (
 )
 from .retry import RetryPolicy
 
-__version__ = "2.0.0"
+__version__ = "2.1.0"
 """The package version, which is the contract's ``info.version``."""
 
 
@@ -51,6 +62,15 @@ __all__ = (
     "BadRequestError",
     "Client",
     "ConfigurationError",
+    "CredentialProvider",
+    "Credentials",
+    "CredentialsError",
+    "EnvironmentProvider",
+    "MetadataProvider",
+    "ProfileProvider",
+    "ProviderChain",
+    "RefreshingCredentials",
+    "default_chain",
     "NotFoundError",
     "PermissionDeniedError",
     "ProcessorTasks",

@@ -4,6 +4,18 @@
 from typing import Any
 
 CONTRACT: dict[str, Any] = {
+    "endpoint": {
+        "arguments": ["region"],
+        "url": "https://modelarts.{region}.otc.t-systems.com",
+        "variables": {
+            "region": {
+                "default": "eu-de",
+                "description": 'Region that hosts the project. The values are the Open Telekom Cloud regions of the provider\'s "Regions and Endpoints" page (`doc/source/additional/endpoints.rst` of `opentelekomcloud-docs/docsportal`, revision 8012d1d, 2024-01-05, its last before it became a stub): `eu-de` (availability zones eu-de-01 to 03) and `eu-nl` (eu-nl-01 to 03). The same page lists a ModelArts endpoint, `modelarts.eu-de.otc.t-systems.com`, for eu-de only; `eu-nl` follows the provider\'s `{service}.{region}.{domain}` pattern (ModelArts API reference, "Endpoint") but no page names a ModelArts endpoint there, so check with the provider before relying on it. Removing a value breaks clients; adding one does not.',
+                "enum": ["eu-de", "eu-nl"],
+                "env": "HUAWEICLOUD_SDK_REGION",
+            }
+        },
+    },
     "operations": {
         "get /v2/{project_id}/processor-tasks": {
             "description": 'Returns one page of the tasks of one workspace of the project that match every\nfilter given, together with the number of all matching tasks. Filters combine\nwith AND. Pages are addressed by index: `offset` is the 0-based page number (the\nprovider calls it the "start page") and `limit` the page size, so page `n` holds\nmatches `n*limit` to `n*limit + limit - 1` in the requested order.\n\nHow values are read:\n- Integers (`limit`, `offset`, `status`) are ASCII decimal digits with an optional\n  leading `-`. Leading zeros are allowed (`limit=05` is 5); a `+` sign, spaces, a\n  decimal point or an exponent make the request a 400.\n- Booleans are `true` or `false`, in lower case.\n- A parameter given twice is a 400, `version_id` included (its list travels in\n  one value).\n- An empty value is taken literally, never as "not given": `task_name=` matches\n  every task that has a name, `source=` matches entries whose `source` is empty,\n  `version_id=` is the empty list and matches no task, and `workspace_id=` names\n  a workspace that holds no task, so the page is empty. For an integer, boolean\n  or enum parameter an empty value is a 400.\n- String comparisons are exact (case and every character count) unless the\n  parameter says otherwise; only `task_name` folds case.\n- Parameters this operation does not declare are ignored.\n\nWhen several errors apply, the first of these answers: 401, then the project and\npolicy checks (404 ModelArts.2786 or 403), then 400 (see *Order of checks*).',

@@ -18,17 +18,33 @@ Sync clients get the deadline inside every socket operation: :func:`install_dead
 wraps the network backend of the httpx client's connection pools, and each read, write,
 connect and TLS handshake is given at most the time left. Async attempts run inside an
 ``anyio`` cancel scope instead, which ends them wherever they wait.
+
+Each attempt also keeps two promises httpx leaves to its users:
+
+- one answer per request: bytes that arrive after an answer's end (its ``Content-Length``,
+  or the last chunk) are no answer to anything, and the connection they came on is
+  closed instead of going back to the pool, where the next request would read them as
+  its own answer;
+- a body's memory is given back when the call is done: httpx's Response and its stream
+  refer to each other, so without help a body lived until the garbage collector ran.
+
+It also hides, for the length of the attempt, a redirect's ``Location`` that cannot be
+followed (not http or https, or no URL at all), which httpx would otherwise turn into an
+exception before anyone saw the answer; the redirect then comes back like any other
+undocumented status, its ``Location`` restored.
 """
 
 from __future__ import annotations
 
 import contextvars
+import logging
 import ssl
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from typing import Any
 
 import anyio
@@ -48,7 +64,11 @@ __all__ = [
     "check_limit",
     "exchange",
     "install_deadlines",
+    "install_hooks",
+    "keep_no_cookies",
 ]
+
+_log = logging.getLogger("processor_tasks_client")
 
 DEFAULT_ATTEMPT_TIMEOUT = 60.0
 """Seconds one attempt may take in all: connect, send, headers and the whole body."""
@@ -67,6 +87,10 @@ ACCEPT_ENCODING = "gzip, deflate"
 _HEAD = 64 * 1024
 
 _DEADLINE_PASSED = "the attempt ran out of time (attempt_timeout / call_timeout)"
+
+# Set while an attempt of this client runs in this thread or task: the response hook
+# leaves other users of the same httpx client alone.
+_IN_ATTEMPT: contextvars.ContextVar[bool] = contextvars.ContextVar("processor_tasks_client_attempt", default=False)
 
 # The monotonic deadline of the attempt running in this thread or task, read by the
 # wrapped network streams; None outside an attempt, so other users of the same httpx
@@ -226,11 +250,28 @@ class _Inflater:
         # for; zlib tells after the wrapper's two header bytes. Until then the bytes fed
         # are kept, to start over without the wrapper.
         self._start: bytes | None = b"" if coding == "deflate" else None
-        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS if coding in ("gzip", "x-gzip") else zlib.MAX_WBITS)
+        self._gzip = coding in ("gzip", "x-gzip")
+        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS if self._gzip else zlib.MAX_WBITS)
 
     def feed(self, data: bytes, room: int | None) -> bytes:
         """Decompressed bytes of ``data``; at most ``room + 1`` of them, so that overflow shows."""
         limit = 0 if room is None else room + 1
+        out = self._one(data, limit)
+        # A gzip body may be several members one after the other (RFC 1952 2.2), each
+        # needing a decompressor of its own; zlib stops at the end of the first. Bytes
+        # after a member that are not a member fail in the next decompressor.
+        while self._gzip and self._zlib.eof and self._zlib.unused_data:
+            left = 0 if limit == 0 else limit - len(out)
+            if limit and left <= 0:
+                break  # already past the room: the caller raises
+            rest = self._zlib.unused_data
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += self._zlib.decompress(rest, left)
+        return out
+
+    def _one(self, data: bytes, limit: int) -> bytes:
+        # Past a member's end (one that ended where a chunk did), zlib keeps what follows
+        # as unused data, for feed() to start the next member with.
         try:
             out = self._zlib.decompress(data, limit)
         except zlib.error:
@@ -376,6 +417,157 @@ def _keep(response: httpx.Response, content: bytes) -> None:
     response._content = content
 
 
+def _h11_state(response: httpx.Response) -> Any:
+    """The h11 state machine of the HTTP/1.1 connection ``response`` came on, or None.
+
+    httpx has no public way to reach it; this walks httpx's and httpcore's stream
+    wrappers (httpx response stream, pool stream, HTTP/1.1 connection stream). Any
+    other transport (HTTP/2, a MockTransport, one of the caller's) gives None.
+    """
+    found: Any = response.stream
+    for name in ("_stream", "_httpcore_stream", "_stream", "_connection", "_h11_state"):
+        found = getattr(found, name, None)
+    return found if hasattr(found, "trailing_data") and hasattr(found, "send_failed") else None
+
+
+def _drop_if_surplus(response: httpx.Response, state: Any) -> None:
+    """Keep the connection out of the pool when bytes followed the answer's end.
+
+    Called once the body has been read to its end and before the response is closed,
+    which is when httpcore hands the connection back to the pool; h11 then still holds
+    what it read past the answer. (Bytes arriving later make the idle socket readable,
+    and httpcore drops such a connection before reusing it.)
+    """
+    surplus, _ = state.trailing_data
+    if not surplus:
+        return
+    # A connection whose own side failed is closed when the response is, instead of
+    # being reused: the next request would read these bytes as its answer.
+    state.send_failed()
+    request = response.request
+    _log.warning(
+        "dropping the connection of %s %s: %d bytes followed the answer (request id %s)",
+        request.method,
+        request.url.path,
+        len(surplus),
+        response.headers.get("x-request-id"),
+    )
+
+
+class _Watched(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response's stream, checked for surplus bytes at its end and let go of once closed.
+
+    The response hook puts it in place of ``response.stream`` for every answer of an
+    attempt. httpx's own stream refers back to the response (for ``elapsed``): dropping
+    that stream on close breaks the cycle, so the body goes when the last reference to the
+    response does, not when the garbage collector runs.
+    """
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response: httpx.Response | None = response
+        self._inner: Any = response.stream
+        self._state = _h11_state(response)
+
+    def _ended(self) -> None:
+        if self._state is not None and self._response is not None:
+            _drop_if_surplus(self._response, self._state)
+
+    def _let_go(self) -> Any:
+        inner, self._inner = self._inner, httpx.ByteStream(b"")
+        self._state = self._response = None
+        return inner
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._inner
+        self._ended()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            yield chunk
+        self._ended()
+
+    def close(self) -> None:
+        self._let_go().close()
+
+    async def aclose(self) -> None:
+        await self._let_go().aclose()
+
+
+_HIDDEN_LOCATION = "processor_tasks_client.location"
+
+
+def _followable(response: httpx.Response) -> bool:
+    """Whether a redirect's Location names an http(s) URL httpx can build a request for.
+
+    The same steps as httpx's own (absolute, scheme without host, relative), which raise
+    ``InvalidURL`` or ``RemoteProtocolError`` on a Location such as ``mailto:x``,
+    ``javascript:x`` or ``http://[::1``: an answer would be lost as an exception (and the
+    latter retried as a network fault).
+    """
+    request = response.request
+    try:
+        url = httpx.URL(response.headers["location"])
+        if url.scheme and not url.host:
+            url = url.copy_with(host=request.url.host)
+        if url.is_relative_url:
+            url = request.url.join(url)
+        port = url.port
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        return False
+    # httpx parses ports past 65535, which the socket layer then refuses with OverflowError.
+    return url.scheme in ("http", "https") and bool(url.host) and (port is None or 0 < port < 65536)
+
+
+def _on_response(response: httpx.Response) -> None:
+    """httpx's response hook: runs on every answer of an attempt, redirect hops included,
+    before anyone reads its body."""
+    if not _IN_ATTEMPT.get():
+        return
+    if not isinstance(response.stream, _Watched):
+        response.stream = _Watched(response)
+    if response.has_redirect_location and not _followable(response):
+        # Without a Location httpx builds no redirect request (and the auth flow follows none).
+        response.extensions[_HIDDEN_LOCATION] = response.headers["location"]
+        del response.headers["location"]
+
+
+async def _aon_response(response: httpx.Response) -> None:
+    _on_response(response)
+
+
+def _restore_location(response: httpx.Response) -> None:
+    hidden = response.extensions.pop(_HIDDEN_LOCATION, None)
+    if isinstance(hidden, str):
+        response.headers["location"] = hidden
+
+
+def install_hooks(client: httpx.Client | httpx.AsyncClient) -> None:
+    """Add the response hook that watches each answer of an attempt (see above). Idempotent.
+
+    Installed on every client the endpoint functions send through, the caller's own
+    (``set_httpx_client``) included; outside an attempt the hook does nothing.
+    """
+    hook: Any = _aon_response if isinstance(client, httpx.AsyncClient) else _on_response
+    hooks = client.event_hooks
+    if hook not in hooks.get("response", []):
+        client.event_hooks = {**hooks, "response": [*hooks.get("response", []), hook]}
+
+
+class _KeepNoCookies(CookieJar):
+    """A cookie jar that stores no cookie a server sets; those the caller gives it, it sends."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        """Ignore every ``Set-Cookie``: the API uses no cookies, and a jar that grows with
+        each answer would make every later request larger and slower."""
+
+
+def keep_no_cookies(cookies: Mapping[str, str]) -> CookieJar:
+    """The cookie jar of the client's httpx clients: ``cookies`` only, whatever servers set."""
+    jar = _KeepNoCookies()
+    httpx.Cookies(jar).update(dict(cookies))
+    return jar
+
+
 def _build(
     client: httpx.Client | httpx.AsyncClient, kwargs: Mapping[str, Any], deadline: float | None
 ) -> httpx.Request:
@@ -426,10 +618,12 @@ def exchange(
     request = _build(client, kwargs, deadline)
     scrub = _Scrubber(request)
     token = _DEADLINE.set(deadline)
+    attempt = _IN_ATTEMPT.set(True)
     try:
         _check_deadline(deadline, request)
         response = client.send(request, stream=True)
         try:
+            _restore_location(response)
             body = _Body(response, limits.max_response_bytes)
             if not body.preloaded():
                 for chunk in response.iter_raw():
@@ -442,6 +636,7 @@ def exchange(
         finally:
             response.close()
     finally:
+        _IN_ATTEMPT.reset(attempt)
         _DEADLINE.reset(token)
     return response
 
@@ -457,10 +652,12 @@ async def aexchange(
         nullcontext() if deadline is None else anyio.fail_after(max(deadline - time.monotonic(), 0.0))
     )
     response: httpx.Response | None = None
+    attempt = _IN_ATTEMPT.set(True)
     try:
         with scope:
             response = await client.send(request, stream=True)
             try:
+                _restore_location(response)
                 body = _Body(response, limits.max_response_bytes)
                 if not body.preloaded():
                     async for chunk in response.aiter_raw():
@@ -477,4 +674,6 @@ async def aexchange(
     except TimeoutError as exc:
         scrub(response)
         raise httpx.ReadTimeout(_DEADLINE_PASSED, request=request) from exc
+    finally:
+        _IN_ATTEMPT.reset(attempt)
     return response

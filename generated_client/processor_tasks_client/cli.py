@@ -31,6 +31,7 @@ Exit codes (one per error class; the message on stderr is the typed error's):
                                          15 TaskNotFoundError (no such task)
                                          16 ResponseTooLargeError (answer past the size cap)
                                          17 PagingError (a page walk that cannot go on)
+                                         18 ClientClosedError (a call on a closed client)
                                          130 interrupted (Ctrl-C); 141 stdout closed (a pipe)
 """
 
@@ -74,6 +75,8 @@ EXIT_CODES: dict[type[BaseException], int] = {
     errors.ResponseDecodeError: 13,
     errors.ResponseTooLargeError: 16,
     errors.PagingError: 17,
+    errors.ClientClosedError: 18,
+    errors.CredentialsError: 19,
     # The client refuses a parameter value before sending it (a comma in a list value): usage.
     ValueError: EXIT_USAGE,
     errors.ProcessorTasksError: EXIT_ERROR,
@@ -100,6 +103,8 @@ EXIT_MEANINGS: dict[int, str] = {
     15: "no such task",
     16: "answer larger than the client's cap",
     17: "page walk stopped",
+    18: "client closed",
+    19: "no credentials from the provider",
     EXIT_INTERRUPTED: "interrupted",
     EXIT_BROKEN_PIPE: "stdout closed",
 }
@@ -226,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         formatter_class=_HelpFormatter,
         description="Query ModelArts processing tasks. Endpoint and credentials come from the environment "
-        "(PROCESSOR_TASKS_BASE_URL, HUAWEICLOUD_SDK_PROJECT_ID, and PROCESSOR_TASKS_TOKEN or "
+        "(PROCESSOR_TASKS_BASE_URL or HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_PROJECT_ID, and PROCESSOR_TASKS_TOKEN or "
         "HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK).",
         epilog="Exit codes: " + ", ".join(f"{code} {text}" for code, text in sorted(EXIT_MEANINGS.items())) + ".",
     )

@@ -10,6 +10,8 @@ Hierarchy::
 
     ProcessorTasksError
     ├── ConfigurationError            missing or inconsistent settings (e.g. environment)
+    ├── ClientClosedError             a call on a client that was closed (also a RuntimeError)
+    ├── CredentialsError              a credential provider has no credentials to give
     ├── APIConnectionError            no HTTP answer (refused, reset, DNS, ...)
     │   └── APITimeoutError           the client's timeout ran out
     ├── ResponseDecodeError           an answer that is not what the contract describes
@@ -46,7 +48,9 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConfigurationError",
+    "CredentialsError",
     "NotFoundError",
     "PagingError",
     "PermissionDeniedError",
@@ -78,7 +82,11 @@ _EXCERPT = 200
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` value (delta-seconds or an HTTP date), if usable."""
+    """Seconds from a ``Retry-After`` value (delta-seconds or an HTTP date), if usable.
+
+    Anything else (a word, ``nan``, a date whose zone offset or year no datetime can
+    hold) gives None, as if no ``Retry-After`` were sent: never an exception.
+    """
     if value is None:
         return None
     try:
@@ -86,20 +94,45 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = (when - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class ProcessorTasksError(Exception):
-    """Base class of every exception raised by this client."""
+    """Base class of every exception raised by this client.
+
+    Attributes:
+        page: For an error that ended a page walk (``iter_items``/``iter_pages``): the
+            index of the page that could not be had. Pass it as ``start_page`` to go on
+            from there. None otherwise.
+    """
+
+    page: int | None = None
+
+
+class CredentialsError(ProcessorTasksError):
+    """A credential provider has no credentials to give (none configured, or fetching them failed).
+
+    Raised when a client built with ``credentials=`` first needs them, or when they are
+    within the mandatory window of expiry and refreshing fails. The message says which
+    provider and why, never a credential.
+    """
 
 
 class ConfigurationError(ProcessorTasksError):
     """The client cannot be built from the settings given (a variable is missing, say)."""
+
+
+class ClientClosedError(ProcessorTasksError, RuntimeError):
+    """The client (or the ``ProcessorTasks`` that holds it) was closed; nothing was sent.
+
+    Build a new client: a closed one cannot be opened again. Also a ``RuntimeError``, the
+    error httpx raises for the same mistake.
+    """
 
 
 class APIConnectionError(ProcessorTasksError):
@@ -294,7 +327,7 @@ def _error_fields(content: bytes) -> tuple[str | None, str | None]:
     """Read ``error_code``/``error_msg`` leniently: an error page from a proxy must not hide the status."""
     try:
         body: Any = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack
         text = content[:_EXCERPT].decode("utf-8", "replace").strip()
         return None, text or None
     if isinstance(body, dict):

@@ -8,6 +8,7 @@ from the server:
 * an enum parameter takes a member or its plain value (``TaskStatus.COMPLETED`` or ``2``);
   an unknown value raises ``ValueError`` listing the accepted ones, another type ``TypeError``;
 * integers, booleans, strings and numbers must be of that type (``True`` is not an integer);
+  a string must be text UTF-8 can encode (no lone surrogate), or ``ValueError``;
 * an array takes a list or tuple whose items follow the same rules. The spec's ``style``
   and ``explode`` decide how it travels: repeated keys (``form``, explode), or one value
   joined by ``,`` (``form``, not exploded), `` `` (``spaceDelimited``) or ``|``
@@ -86,11 +87,21 @@ def boolean(name: str, value: object, *, required: bool = False) -> Any:
 
 
 def string(name: str, value: object, *, required: bool = False) -> Any:
-    """A ``str``."""
+    """A ``str`` that UTF-8 can encode (a URL carries its text as UTF-8)."""
     if _absent(name, value, required):
         return value
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, got {_shown(value)}")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            # A lone surrogate (from a bad decode, say) would otherwise fail inside httpx,
+            # naming no parameter.
+            raise ValueError(
+                f"{name} holds a lone surrogate {value[exc.start]!r} at index {exc.start}: "
+                "it is not text UTF-8 can encode, so it cannot travel in a URL"
+            ) from None
     return value
 
 

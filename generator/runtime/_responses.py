@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from . import errors
+from . import _tracing, errors
 from ._decode import SHAPE_ERRORS, InvalidBody, decode_model
-from ._transfer import TransferLimits, aexchange, exchange, install_deadlines
+from ._transfer import TransferLimits, aexchange, exchange, install_deadlines, install_hooks
 from .retry import RetryPolicy, asend_with_retries, send_with_retries
 from .types import Response
 
@@ -36,15 +36,25 @@ def status_of(code: int) -> int:
         return code
 
 
+_CLOSED = "the client was closed; build a new one (a closed client cannot be opened again)"
+
+
 @contextmanager
-def _client_errors() -> Iterator[None]:
+def _client_errors(client: httpx.Client | httpx.AsyncClient) -> Iterator[None]:
     """Turn httpx's failures into the client's own exceptions (shared by send and asend)."""
+    if client.is_closed:
+        raise errors.ClientClosedError(_CLOSED)
     try:
         yield
     except httpx.TimeoutException as exc:
         raise errors.APITimeoutError(f"request timed out: {exc}") from exc
     except httpx.TransportError as exc:
         raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
+    except RuntimeError as exc:
+        if not client.is_closed:
+            raise
+        # Closed by another thread or task while this call was under way.
+        raise errors.ClientClosedError(_CLOSED) from exc
 
 
 def _what(kwargs: dict[str, Any]) -> str:
@@ -61,10 +71,12 @@ def send(
     """
     limits = limits or TransferLimits()
     install_deadlines(client)
+    install_hooks(client)
     deadline = limits.call_deadline(time.monotonic())
-    with _client_errors():
+    traced = _tracing.Attempts(kwargs, client.base_url)  # a span per attempt, when tracing is on
+    with _client_errors(client):
         return send_with_retries(
-            lambda: exchange(client, kwargs, limits, deadline),
+            lambda: traced.send(lambda request: exchange(client, request, limits, deadline)),
             kwargs["method"],
             retry,
             deadline=deadline,
@@ -77,10 +89,12 @@ async def asend(
 ) -> httpx.Response:
     """Async counterpart of :func:`send`."""
     limits = limits or TransferLimits()
+    install_hooks(client)
     deadline = limits.call_deadline(time.monotonic())
-    with _client_errors():
+    traced = _tracing.Attempts(kwargs, client.base_url)
+    with _client_errors(client):
         return await asend_with_retries(
-            lambda: aexchange(client, kwargs, limits, deadline),
+            lambda: traced.asend(lambda request: aexchange(client, request, limits, deadline)),
             kwargs["method"],
             retry,
             deadline=deadline,

@@ -18,6 +18,11 @@ be skipped. The walk therefore
 - stops with :class:`~processor_tasks_client.errors.PagingError` when the server answers
   the same page again for the next index (it ignores the page parameter: the walk would
   never end), or when two pages in a row hold nothing new.
+
+A walk that stops on an error says where: the error's ``page`` is the index of the page
+it could not get (and a note says so), and ``start_page=`` begins a new walk there. The
+new walk does not know what the old one yielded, so a list that changed in between can
+repeat or skip items across the two.
 """
 
 from __future__ import annotations
@@ -27,13 +32,13 @@ from array import array
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
-from .errors import PagingError
+from .errors import PagingError, ProcessorTasksError
 from .types import Unset
 
 P = TypeVar("P")
 T = TypeVar("T")
 
-__all__ = ["awalk_pages", "walk_pages"]
+__all__ = ["apinned", "awalk_pages", "pinned", "walk_pages"]
 
 _log = logging.getLogger("processor_tasks_client")
 
@@ -155,6 +160,12 @@ class _Walk(Generic[T]):
         )
 
 
+def _stopped_at(error: ProcessorTasksError, index: int) -> None:
+    # The caller learns where the walk ended and how to go on, whatever ended it.
+    error.page = index
+    error.add_note(f"the page walk stopped at page {index}; pass start_page={index} to go on from there")
+
+
 def _admit(walk: _Walk[T], index: int, page: P, items: str, total: Callable[[P], int | Unset | None]) -> bool:
     """Strip repeats from ``page`` in place; whether another page follows it."""
     listed: Sequence[T] = getattr(page, items)
@@ -183,7 +194,11 @@ def walk_pages(
     walk: _Walk[Any] = _Walk(limit, key, strict)
     index = first_page
     while True:
-        page = fetch(index)
+        try:
+            page = fetch(index)
+        except ProcessorTasksError as error:
+            _stopped_at(error, index)
+            raise
         more = _admit(walk, index, page, items, total)
         yield page
         if not more:
@@ -205,9 +220,66 @@ async def awalk_pages(
     walk: _Walk[Any] = _Walk(limit, key, strict)
     index = first_page
     while True:
-        page = await fetch(index)
+        try:
+            page = await fetch(index)
+        except ProcessorTasksError as error:
+            _stopped_at(error, index)
+            raise
         more = _admit(walk, index, page, items, total)
         yield page
         if not more:
             return
         index += 1
+
+
+def _replaced(index: int) -> PagingError:
+    return PagingError(
+        index,
+        f"the client was replaced during the walk, which would have gone on with the old one; pass "
+        f"start_page={index} to go on with the new client (to rotate credentials without a new client, "
+        "give it a credential provider: credentials=)",
+    )
+
+
+def pinned(pages: Iterator[P], client: Callable[[], object], first: object, start_page: int) -> Iterator[P]:
+    """``pages``, stopped with PagingError before the next page once ``client()`` is not ``first``.
+
+    A facade's walk is bound to the client it started with; one replaced meanwhile
+    (``facade.client = new``) would otherwise be ignored without a word.
+    """
+    index = start_page
+    try:
+        while True:
+            if client() is not first:
+                raise _replaced(index)
+            try:
+                page = next(pages)
+            except StopIteration:
+                return
+            yield page
+            index += 1
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()
+
+
+async def apinned(
+    pages: AsyncIterator[P], client: Callable[[], object], first: object, start_page: int
+) -> AsyncIterator[P]:
+    """Async counterpart of :func:`pinned`."""
+    index = start_page
+    try:
+        while True:
+            if client() is not first:
+                raise _replaced(index)
+            try:
+                page = await anext(pages)
+            except StopAsyncIteration:
+                return
+            yield page
+            index += 1
+    finally:
+        aclose = getattr(pages, "aclose", None)
+        if aclose is not None:
+            await aclose()

@@ -2,7 +2,9 @@
 
 Every setting comes from the environment as described in :mod:`processor_tasks_mock.settings`;
 the options below override the variable named in their help. Faults are configured with the
-``MOCK_FAULT_*`` variables only.
+``MOCK_FAULT_*`` variables only. The project and credentials served follow the same rule as
+the pytest fixtures (:func:`processor_tasks_mock.app.settle`): a fixture's own project wins
+over the default, and the default credentials move to the project served.
 """
 
 from __future__ import annotations
@@ -31,9 +33,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fixture",
         type=Path,
-        help='JSON file of tasks to serve: [task, ...] or {"project": ..., "tasks": [...]} (MOCK_FIXTURE)',
+        help='JSON file of tasks to serve: [task, ...] or {"project": ..., "tasks": [...]}; a project named '
+        "there is the mock's project (MOCK_FIXTURE)",
     )
-    parser.add_argument("--project", help="project that owns the tasks (MOCK_PROJECT, default mock-project)")
+    parser.add_argument(
+        "--project",
+        help="project that owns the tasks (MOCK_PROJECT, default mock-project); mock-token and MOCKAK/MOCKSK move "
+        "to it unless MOCK_TOKENS / MOCK_AKSK are set",
+    )
     parser.add_argument("--seed", type=int, help="seed of the generated tasks (MOCK_SEED)")
     parser.add_argument("--task-count", type=int, help="number of generated tasks (MOCK_TASK_COUNT, default 320)")
     parser.add_argument("--spec", type=Path, help="contract to serve instead of the bundled copy (MOCK_SPEC)")

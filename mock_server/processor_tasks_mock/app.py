@@ -2,7 +2,11 @@
 
 Routes: the spec's two paths (``GET`` only; any other method, HEAD included, answers 405
 with ``Allow: GET``), plus ``GET /openapi.json`` and ``GET /openapi.yaml`` (unauthenticated, never
-faulted). Every other path answers 404 ModelArts.4204.
+faulted), plus a stand-in for the ECS metadata service (never faulted, not recorded):
+``PUT /meta-data/latest/api/token`` hands out a session token, and ``GET
+/openstack/latest/securitykey`` issues fresh temporary AK/SK and security token for the
+mock's project, valid ``temporary_ttl_seconds``, in the metadata service's format. Every
+other path answers 404 ModelArts.4204.
 
 For the two operations the checks run in this order, and the first failure answers:
 
@@ -21,7 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import secrets
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -35,9 +42,9 @@ from starlette.types import Message, Receive, Scope, Send
 from processor_tasks_mock import errors
 from processor_tasks_mock.auth import Authenticator, AuthError, WireRequest
 from processor_tasks_mock.faults import DroppedConnection, Fault, FaultInjector
-from processor_tasks_mock.fixtures import load_fixture
+from processor_tasks_mock.fixtures import FixtureError, load_fixture
 from processor_tasks_mock.seed import generate_tasks
-from processor_tasks_mock.settings import Settings
+from processor_tasks_mock.settings import DEFAULT_PROJECT, Settings
 from processor_tasks_mock.spec import Spec, SpecError, load_spec
 from processor_tasks_mock.store import ListQuery, TaskStore
 from processor_tasks_mock.validation import OperationParameters, ParameterError, operation_parameters
@@ -45,6 +52,10 @@ from processor_tasks_mock.validation import OperationParameters, ParameterError,
 LIST_OPERATION = "ListProcessorTasks"
 DESCRIBE_OPERATION = "DescribeProcessorTask"
 SPEC_PATHS = ("/openapi.json", "/openapi.yaml")
+METADATA_TOKEN_PATH = "/meta-data/latest/api/token"
+METADATA_KEY_PATH = "/openstack/latest/securitykey"
+METADATA_PATHS = (METADATA_TOKEN_PATH, METADATA_KEY_PATH)
+UNFAULTED_PATHS = SPEC_PATHS + METADATA_PATHS
 _ALLOW = {"Allow": "GET"}
 
 
@@ -69,11 +80,21 @@ class MockServer(Starlette):
         )
         if unknown:
             raise SpecError(f"{LIST_OPERATION} declares parameters the mock does not implement: {sorted(unknown)}")
+        # Mutable copies: tests issue, expire and revoke credentials while the mock runs.
+        self.tokens: dict[str, str] = dict(settings.tokens)
+        self.aksk: dict[str, tuple[str, str]] = dict(settings.aksk)
+        self.expires_at: dict[str, float] = {}
+        self.security_tokens: dict[str, str] = {}
+        self.metadata_sessions: set[str] = set()
+        self.issued: list[dict[str, str]] = []
+        """Every temporary credential the metadata endpoint issued, oldest first."""
         self.authenticator = Authenticator(
-            tokens=settings.tokens,
-            aksk=settings.aksk,
+            tokens=self.tokens,
+            aksk=self.aksk,
             clock_skew_seconds=settings.clock_skew_seconds,
             clock=settings.clock,
+            expires_at=self.expires_at,
+            security_tokens=self.security_tokens,
         )
         self.faults = FaultInjector(settings.faults)
         list_path = spec.operation(LIST_OPERATION)[0]
@@ -84,6 +105,8 @@ class MockServer(Starlette):
                 Route(_starlette_path(describe_path), self.describe_task, methods=["GET"]),
                 Route("/openapi.json", self.openapi_json, methods=["GET"]),
                 Route("/openapi.yaml", self.openapi_yaml, methods=["GET"]),
+                Route(METADATA_TOKEN_PATH, self.metadata_token, methods=["PUT"]),
+                Route(METADATA_KEY_PATH, self.metadata_securitykey, methods=["GET"]),
             ],
             exception_handlers={HTTPException: self._http_exception, Exception: self._unexpected},
         )
@@ -103,7 +126,7 @@ class MockServer(Starlette):
                 message = {**message, "headers": headers}
             await send(message)
 
-        if scope["path"] not in SPEC_PATHS:
+        if scope["path"] not in UNFAULTED_PATHS:
             decision = self.faults.decide()
             if decision.delay_seconds:
                 await asyncio.sleep(decision.delay_seconds)
@@ -210,6 +233,46 @@ class MockServer(Starlette):
             )
         return Response(self.spec.yaml_text, media_type="application/yaml")
 
+    def issue_temporary(self, ttl_seconds: float | None = None, project: str | None = None) -> dict[str, str]:
+        """New temporary AK/SK and security token for ``project``, accepted until they expire.
+
+        Returns the metadata service's ``credential`` object: ``access``, ``secret``,
+        ``securitytoken`` and ``expires_at`` (UTC, ``%Y-%m-%dT%H:%M:%S.%fZ``).
+        """
+        ttl = self.settings.temporary_ttl_seconds if ttl_seconds is None else ttl_seconds
+        access = "TMP" + secrets.token_hex(8).upper()
+        secret = secrets.token_hex(16)
+        token = secrets.token_hex(32)
+        expires_at = self.settings.clock() + ttl
+        self.aksk[access] = (secret, project or self.settings.project)
+        self.security_tokens[access] = token
+        self.expires_at[access] = expires_at
+        credential = {
+            "access": access,
+            "secret": secret,
+            "securitytoken": token,
+            "expires_at": datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        self.issued.append(credential)
+        return credential
+
+    async def metadata_token(self, request: Request) -> Response:
+        """``PUT /meta-data/latest/api/token``: a session token for the metadata endpoint."""
+        token = secrets.token_hex(16)
+        self.metadata_sessions.add(token)
+        return Response(token, media_type="text/plain")
+
+    async def metadata_securitykey(self, request: Request) -> Response:
+        """``GET /openstack/latest/securitykey``: fresh temporary credentials.
+
+        A session token is optional (as on older instances), but one that was not handed out
+        is refused with 401, which tells a client to get a new one.
+        """
+        session = request.headers.get("x-metadata-token")
+        if session is not None and session not in self.metadata_sessions:
+            return Response("the metadata session token is invalid or expired", status_code=401)
+        return JSONResponse({"credential": self.issue_temporary()})
+
     async def _http_exception(self, request: Request, exc: Exception) -> Response:
         # Starlette raises these for paths no route matches (404) and for methods other
         # than GET and HEAD on a known path (405); HEAD reaches the endpoints, which refuse it.
@@ -253,12 +316,35 @@ def build_store(settings: Settings, spec: Spec) -> TaskStore:
     return TaskStore.single(settings.project, generate_tasks(settings.seed, settings.task_count))
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the mock server.
+def settle(settings: Settings, spec: Spec) -> tuple[Settings, TaskStore]:
+    """The settings the mock really runs with, and its store.
+
+    A fixture that names its project makes it the mock's project: it replaces the default
+    ``mock-project``, and a project configured to anything else that disagrees with it is
+    refused with FixtureError rather than silently serving tasks nobody can reach. The
+    default credentials then follow the project (:meth:`Settings.with_default_credentials`).
+    """
+    store = build_store(settings, spec)
+    if settings.fixture_path is not None:
+        # build_store puts a fixture's tasks in exactly one project: the one it names, if any.
+        owner = next(iter(store.projects), settings.project)
+        if owner != settings.project:
+            if settings.project != DEFAULT_PROJECT:
+                raise FixtureError(
+                    f"fixture {settings.fixture_path} names project {owner!r}, but the mock is configured for "
+                    f"project {settings.project!r} (MOCK_PROJECT, --project or project=): drop one or make them agree"
+                )
+            settings = dataclasses.replace(settings, project=owner)
+    return settings.with_default_credentials(), store
+
+
+def create_app(settings: Settings | None = None) -> MockServer:
+    """Build the mock server (see :func:`settle` for the project and credentials it serves).
 
     Raises SpecError when the spec cannot be loaded and FixtureError when the fixture does
     not follow it, so that a misconfigured server never starts.
     """
     settings = settings if settings is not None else Settings.from_env()
     spec = load_spec(settings.spec_path)
-    return MockServer(settings, spec, build_store(settings, spec))
+    settled, store = settle(settings, spec)
+    return MockServer(settled, spec, store)

@@ -10,6 +10,10 @@ header must carry a valid AK/SK signature:
 * ``X-Sdk-Date`` is ``YYYYMMDDTHHMMSSZ`` and at most ``clock_skew_seconds`` from the clock;
 * the signature recomputed by :mod:`processor_tasks_mock.signing` matches.
 
+A credential listed in ``expires_at`` is refused once the clock reaches that time (the
+token or the access key "has expired"), and an access key listed in ``security_tokens``
+(temporary AK/SK) must come with that ``X-Security-Token``, signed.
+
 Every failure is a 401 (ModelArts.5002) whose message says which rule failed.
 """
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from processor_tasks_mock import signing
@@ -49,6 +53,15 @@ class Authenticator:
     aksk: Mapping[str, tuple[str, str]]
     clock_skew_seconds: int
     clock: Callable[[], float]
+    expires_at: Mapping[str, float] = field(default_factory=dict)
+    """Token or access key -> when it stops being accepted (seconds since the epoch)."""
+    security_tokens: Mapping[str, str] = field(default_factory=dict)
+    """Access key of temporary credentials -> the security token that must come with it."""
+
+    def _check_expiry(self, credential: str, what: str) -> None:
+        expires_at = self.expires_at.get(credential)
+        if expires_at is not None and self.clock() >= expires_at:
+            raise AuthError(f"The {what} has expired.")
 
     def project_of(self, request: WireRequest) -> str:
         """The project the caller's credentials belong to; raises AuthError otherwise."""
@@ -60,6 +73,7 @@ class Authenticator:
             project = self.tokens.get(tokens[0].strip()) if len(tokens) == 1 else None
             if project is None:
                 raise AuthError("The token is invalid.")
+            self._check_expiry(tokens[0].strip(), "token")
             return project
         authorization = headers.get("authorization")
         if authorization is None:
@@ -102,6 +116,9 @@ class Authenticator:
         if credential is None:
             raise AuthError("The access key is unknown.")
         secret_key, project = credential
+        expected_token = self.security_tokens.get(parsed.access_key)
+        if expected_token is not None and single.get("x-security-token") != expected_token:
+            raise AuthError("The access key is temporary: its security token is missing or does not match.")
         canonical = signing.canonical_request(
             request.method, request.raw_path, request.query, single, signed, request.body
         )
@@ -110,4 +127,5 @@ class Authenticator:
             raise AuthError("The request signature does not match.")
         if abs(self.clock() - when.timestamp()) > self.clock_skew_seconds:
             raise AuthError(f"X-Sdk-Date is more than {self.clock_skew_seconds} seconds away from the server's clock.")
+        self._check_expiry(parsed.access_key, "access key")
         return project

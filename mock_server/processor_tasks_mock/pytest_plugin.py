@@ -15,7 +15,15 @@ that environment and adds:
 
 Each test gets a fresh mock. Mark a test ``@pytest.mark.processor_tasks_mock(**settings)``
 to configure it with :class:`~processor_tasks_mock.settings.Settings` fields (``seed``,
-``task_count``, ``project``, ``tokens``, ``aksk``, ...) or ``fixture=Path`` (a JSON task file).
+``task_count``, ``project``, ``tokens``, ``aksk``, ...) or ``fixture=Path`` (a JSON task file;
+a relative path is read from the test file's folder, not pytest's working directory). A
+fixture that names its project makes it the handle's ``project_id``; a ``project=`` that
+disagrees with it is refused (FixtureError). The default credentials follow the project,
+exactly as with the ``processor-tasks-mock`` console script.
+
+The fixtures are synchronous; ``async def`` tests that use them need an async test plugin
+(pytest-asyncio, or anyio's ``@pytest.mark.anyio``). The handed-out clients need the
+generated client installed beside the mock (else ``ClientNotInstalledError``).
 """
 
 from __future__ import annotations
@@ -44,7 +52,11 @@ def _options(request: pytest.FixtureRequest) -> tuple[Settings, Path | None]:
     marker = request.node.get_closest_marker(MARKER)
     kwargs: dict[str, Any] = dict(marker.kwargs) if marker else {}
     fixture = kwargs.pop("fixture", None)
-    return Settings(**kwargs), Path(fixture) if fixture is not None else None
+    # A path written in a test file is read as relative to that file, as `open()` in the test
+    # would not be: pytest may be started from the repository root, a subfolder or an IDE.
+    # An absolute path stays as it is (joining onto an absolute path yields that path).
+    path = request.path.parent / Path(fixture) if fixture is not None else None
+    return Settings(**kwargs), path
 
 
 @pytest.fixture

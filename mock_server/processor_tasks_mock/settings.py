@@ -14,14 +14,21 @@ Credentials
     ``MOCK_AKSK`` [``MOCKAK:MOCKSK=mock-project``]
         AK/SK pairs (``AK:SK=project``, comma separated) accepted in SDK-HMAC-SHA256 signatures.
     ``MOCK_CLOCK_SKEW_SECONDS`` [900]  how far ``X-Sdk-Date`` may be from the server clock.
+    ``MOCK_TEMPORARY_TTL`` [3600]  seconds the temporary AK/SK that the metadata endpoint
+        (``/openstack/latest/securitykey``) issues stay valid.
 
 Data
     ``MOCK_PROJECT`` [mock-project]  project that owns the seeded tasks (other projects are empty).
+                                     The default credentials move to it (see
+                                     :meth:`Settings.with_default_credentials`).
     ``MOCK_SEED`` [20240101]         seed of the generated store.
     ``MOCK_TASK_COUNT`` [320]        number of generated tasks (at least 50, so that every
                                      combination the seed promises is present).
     ``MOCK_FIXTURE`` [unset]         JSON file replacing the generated tasks: a list of task
-                                     objects, or ``{"project": "...", "tasks": [...]}``.
+                                     objects, or ``{"project": "...", "tasks": [...]}``. A
+                                     project named there is the mock's project; a
+                                     ``MOCK_PROJECT`` other than the default that names
+                                     another one is refused.
 
 Fault injection (every fault is off by default). A request is hit by a fault when its
 sequence number (1-based, over every request except ``/openapi.json`` and ``/openapi.yaml``)
@@ -41,6 +48,7 @@ order; latency adds to whichever answer follows.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -50,8 +58,9 @@ from pathlib import Path
 # The contract travels inside the package (`make` copies openapi/processor-tasks.yaml here and
 # `make check` fails when the copies differ), so an installed mock needs no repository.
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "processor-tasks.yaml"
-DEFAULT_TOKENS: dict[str, str] = {"mock-token": "mock-project", "other-token": "other-project"}
-DEFAULT_AKSK: dict[str, tuple[str, str]] = {"MOCKAK": ("MOCKSK", "mock-project")}
+DEFAULT_PROJECT = "mock-project"
+DEFAULT_TOKENS: dict[str, str] = {"mock-token": DEFAULT_PROJECT, "other-token": "other-project"}
+DEFAULT_AKSK: dict[str, tuple[str, str]] = {"MOCKAK": ("MOCKSK", DEFAULT_PROJECT)}
 
 
 class SettingsError(ValueError):
@@ -138,7 +147,8 @@ class Settings:
     tokens: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TOKENS))
     aksk: Mapping[str, tuple[str, str]] = field(default_factory=lambda: dict(DEFAULT_AKSK))
     clock_skew_seconds: int = 900
-    project: str = "mock-project"
+    temporary_ttl_seconds: int = 3600
+    project: str = DEFAULT_PROJECT
     seed: int = 20240101
     task_count: int = 320
     fixture_path: Path | None = None
@@ -158,8 +168,29 @@ class Settings:
             )
         if self.clock_skew_seconds < 0:
             raise SettingsError("MOCK_CLOCK_SKEW_SECONDS must not be negative")
+        if self.temporary_ttl_seconds < 1:
+            raise SettingsError("MOCK_TEMPORARY_TTL must be at least 1")
         if not self.project:
             raise SettingsError("MOCK_PROJECT must not be empty")
+
+    def with_default_credentials(self) -> Settings:
+        """These settings, with the default credentials moved to :attr:`project` if it has none.
+
+        With another project than ``mock-project`` (``MOCK_PROJECT``, ``--project``, a
+        fixture that names its project, ``project=``), ``mock-token`` and ``MOCKAK``/``MOCKSK``
+        act on that project instead, so the documented defaults keep working. Only a table
+        left at its default moves: tokens or AK/SK pairs you configured (``MOCK_TOKENS``,
+        ``MOCK_AKSK``, ``tokens=``, ``aksk=``) are used exactly as given. The console script,
+        ``create_app`` and the pytest fixtures all apply this rule.
+        """
+        tokens, aksk = self.tokens, self.aksk
+        if tokens == DEFAULT_TOKENS and self.project not in tokens.values():
+            tokens = {**tokens, "mock-token": self.project}
+        if aksk == DEFAULT_AKSK and self.project not in (project for _, project in aksk.values()):
+            aksk = {**aksk, "MOCKAK": ("MOCKSK", self.project)}
+        if tokens is self.tokens and aksk is self.aksk:
+            return self
+        return dataclasses.replace(self, tokens=tokens, aksk=aksk)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -174,7 +205,8 @@ class Settings:
             tokens=_parse_tokens(env["MOCK_TOKENS"]) if "MOCK_TOKENS" in env else dict(DEFAULT_TOKENS),
             aksk=_parse_aksk(env["MOCK_AKSK"]) if "MOCK_AKSK" in env else dict(DEFAULT_AKSK),
             clock_skew_seconds=_int(env, "MOCK_CLOCK_SKEW_SECONDS", 900),
-            project=env.get("MOCK_PROJECT", "mock-project").strip() or "mock-project",
+            temporary_ttl_seconds=_int(env, "MOCK_TEMPORARY_TTL", 3600),
+            project=env.get("MOCK_PROJECT", DEFAULT_PROJECT).strip() or DEFAULT_PROJECT,
             seed=_int(env, "MOCK_SEED", 20240101),
             task_count=_int(env, "MOCK_TASK_COUNT", 320),
             fixture_path=Path(fixture) if fixture else None,

@@ -7,8 +7,9 @@ its own client from a URL or for a subprocess such as the ``processor-tasks`` CL
 yield a :class:`MockHandle`; the pytest plugin (:mod:`processor_tasks_mock.pytest_plugin`)
 wraps them in fixtures.
 
-The ready-made clients need the ``processor_tasks_client`` package, which is imported only
-when a client is asked for.
+The ready-made clients need the ``processor_tasks_client`` package (the generated client,
+installed beside the mock), which is imported only when a client is asked for; without it
+they raise :class:`ClientNotInstalledError`, which says what to install.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import secrets
 import socket
 import threading
 import time
@@ -30,7 +32,7 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from processor_tasks_mock.app import SPEC_PATHS, MockServer, build_store
+from processor_tasks_mock.app import UNFAULTED_PATHS, MockServer, settle
 from processor_tasks_mock.faults import DroppedConnection, FaultInjector
 from processor_tasks_mock.fixtures import FixtureError, check_tasks
 from processor_tasks_mock.settings import FaultSettings, Settings
@@ -38,14 +40,57 @@ from processor_tasks_mock.spec import Spec, load_spec
 
 if TYPE_CHECKING:
     from anyio.from_thread import BlockingPortal
-    from processor_tasks_client import AuthenticatedClient, ProcessorTasks
+    from processor_tasks_client import AuthenticatedClient, Credentials, MetadataProvider, ProcessorTasks
 
-__all__ = ["FixtureError", "MockHandle", "RecordedRequest", "Settings", "in_process", "serving"]
+__all__ = [
+    "ClientNotInstalledError",
+    "FixtureError",
+    "MockHandle",
+    "MockTokenProvider",
+    "RecordedRequest",
+    "Settings",
+    "in_process",
+    "serving",
+]
 
-Auth = Literal["token", "aksk"]
+Auth = Literal["token", "aksk", "refreshing", "metadata"]
 # In-process requests never leave the process; a loopback URL keeps clients that refuse to
 # send credentials over plain HTTP to other hosts content.
 IN_PROCESS_URL = "http://127.0.0.1"
+
+
+CLIENT_PACKAGE = "processor_tasks_client"
+INSTALL_CLIENT = (
+    "install the client beside the mock from the contract repository (it is not on the package index): "
+    "`pip install ./generated_client ./mock_server` in a checkout of it, or "
+    "`pip install 'processor-tasks-client @ git+https://HOST/REPO.git@COMMIT#subdirectory=generated_client'`"
+)
+
+
+class ClientNotInstalledError(ModuleNotFoundError):
+    """A ready-made client was asked for, but the ``processor_tasks_client`` package is not installed.
+
+    ``pip install ./mock_server`` alone gives the mock, its console script, the pytest
+    fixtures and the handle's ``base_url``, ``env()``, ``seed()``, ``inject()`` and
+    ``requests``; the clients the handle hands out are the generated client's, installed
+    separately. A ``ModuleNotFoundError``, so code that catches that still does.
+    """
+
+
+@contextmanager
+def _needs_client(what: str) -> Iterator[None]:
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        # Only the client itself missing is the user's install to fix; a dependency missing
+        # inside an installed client is another problem and keeps its own message.
+        if exc.name != CLIENT_PACKAGE:
+            raise
+        raise ClientNotInstalledError(
+            f"{what} needs the processor-tasks client ({CLIENT_PACKAGE}), which is not installed in this "
+            f"environment; {INSTALL_CLIENT}",
+            name=CLIENT_PACKAGE,
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -89,7 +134,7 @@ class _Recorder:
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in SPEC_PATHS:
+        if scope["type"] != "http" or scope["path"] in UNFAULTED_PATHS:
             await self.app(scope, receive, send)
             return
         headers: dict[str, str] = {}
@@ -178,7 +223,37 @@ def _spec(path: Path) -> Spec:
 
 def _app(settings: Settings) -> MockServer:
     spec = _spec(settings.spec_path)
-    return MockServer(settings, spec, build_store(settings, spec))
+    # The same project and credentials as the console script would serve with these settings.
+    settled, store = settle(settings, spec)
+    return MockServer(settled, spec, store)
+
+
+class MockTokenProvider:
+    """A credential provider (``load()``) whose every load is a new token issued by the mock.
+
+    Give it to a client (``credentials=``) to test code that must survive tokens that
+    expire or are revoked: ``handle.expire(provider.issued[-1])`` makes the mock refuse
+    the current one, and the client comes back here for the next.
+
+    Attributes:
+        issued: Every token handed out, oldest first.
+    """
+
+    def __init__(self, handle: MockHandle, ttl_seconds: float | None) -> None:
+        self._handle = handle
+        self._ttl = ttl_seconds
+        self.issued: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"MockTokenProvider(issued={len(self.issued)}, ttl_seconds={self._ttl!r})"
+
+    def load(self) -> Credentials:
+        """A new token, with the expiry the mock will enforce."""
+        from processor_tasks_client import Credentials
+
+        token = self._handle.issue_token(self._ttl)
+        self.issued.append(token)
+        return Credentials(token=token, expires_at=self._handle.app.expires_at.get(token))
 
 
 class MockHandle:
@@ -271,6 +346,59 @@ class MockHandle:
         """No more injected faults."""
         self.inject()
 
+    # -- credentials that expire -----------------------------------------------------------
+    def issue_token(self, ttl_seconds: float | None = None, *, project: str | None = None) -> str:
+        """A new token for ``project`` (default: :attr:`project_id`); it expires after
+        ``ttl_seconds`` by the mock's clock (``Settings.clock``), or never when None."""
+        token = "tok-" + secrets.token_hex(12)
+        app = self.app
+        app.tokens[token] = project or self.project_id
+        if ttl_seconds is not None:
+            app.expires_at[token] = app.settings.clock() + ttl_seconds
+        return token
+
+    def issue_temporary(self, ttl_seconds: float | None = None) -> dict[str, str]:
+        """New temporary AK/SK and security token, as the metadata endpoint issues them:
+        ``access``, ``secret``, ``securitytoken``, ``expires_at`` (default lifetime:
+        ``Settings.temporary_ttl_seconds``)."""
+        return self.app.issue_temporary(ttl_seconds)
+
+    def _known(self, credential: str) -> None:
+        if credential not in self.app.tokens and credential not in self.app.aksk:
+            raise KeyError("the mock knows no such token or access key")
+
+    def expire(self, credential: str) -> None:
+        """From now on, refuse the token or access key ``credential`` with 401 "has expired"."""
+        self._known(credential)
+        self.app.expires_at[credential] = self.app.settings.clock()
+
+    def revoke(self, credential: str) -> None:
+        """Forget the token or access key ``credential``: from now on it is refused with 401 as unknown."""
+        self._known(credential)
+        self.app.tokens.pop(credential, None)
+        self.app.aksk.pop(credential, None)
+
+    @property
+    def issued_temporary(self) -> list[dict[str, str]]:
+        """Every temporary credential handed out (by the metadata endpoint or :meth:`issue_temporary`)."""
+        return list(self.app.issued)
+
+    @property
+    def metadata_endpoint(self) -> str:
+        """Where the mock's stand-in for the ECS metadata service answers (its own base URL)."""
+        return self.base_url
+
+    def token_provider(self, ttl_seconds: float | None = None) -> MockTokenProvider:
+        """A credential provider that gets a new token from the mock at each load."""
+        return MockTokenProvider(self, ttl_seconds)
+
+    def metadata_provider(self) -> MetadataProvider:
+        """The client's ``MetadataProvider``, pointed at this mock (in-process: through its transport)."""
+        from processor_tasks_client import MetadataProvider
+
+        httpx_args: dict[str, Any] = {"transport": self._transport} if self._transport is not None else {}
+        return MetadataProvider(self.metadata_endpoint, httpx_args=httpx_args)
+
     # -- what the code under test sent -----------------------------------------------------
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -284,13 +412,19 @@ class MockHandle:
 
     # -- clients ---------------------------------------------------------------------------
     def client(self, auth: Auth = "token", **client_args: Any) -> AuthenticatedClient:
-        """An ``AuthenticatedClient`` for this mock, with a token or AK/SK signing.
+        """An ``AuthenticatedClient`` for this mock, with a token, AK/SK signing, or a provider.
+
+        ``auth``: ``token`` (the mock's fixed token), ``aksk`` (its fixed AK/SK),
+        ``refreshing`` (a :meth:`token_provider`: a new token whenever the client asks) or
+        ``metadata`` (temporary AK/SK from the mock's metadata endpoint, through
+        :meth:`metadata_provider`).
 
         It serves sync calls and async ones (``asyncio()``, ``aiter_*``, the facade's ``a*``
         methods) alike. ``client_args`` go to ``AuthenticatedClient`` (``retry=``,
         ``timeout=``, ...). The handle closes it, sync and async side, when it ends.
         """
-        from processor_tasks_client import AkSkAuth, AuthenticatedClient
+        with _needs_client("MockHandle.client()"):
+            from processor_tasks_client import AkSkAuth, AuthenticatedClient
 
         httpx_args = dict(client_args.pop("httpx_args", {}))
         if self._transport is not None:
@@ -306,6 +440,12 @@ class MockHandle:
             httpx_args.setdefault("trust_env", False)
         if auth == "token":
             client = AuthenticatedClient(base_url=self.base_url, token=self.token, httpx_args=httpx_args, **client_args)
+        elif auth == "refreshing":
+            client_args.setdefault("credentials", self.token_provider())
+            client = AuthenticatedClient(base_url=self.base_url, httpx_args=httpx_args, **client_args)
+        elif auth == "metadata":
+            client_args.setdefault("credentials", self.metadata_provider())
+            client = AuthenticatedClient(base_url=self.base_url, httpx_args=httpx_args, **client_args)
         else:
             aksk = AkSkAuth(self.access_key, self.secret_key)
             client = AuthenticatedClient(base_url=self.base_url, auth=aksk, httpx_args=httpx_args, **client_args)
@@ -318,7 +458,8 @@ class MockHandle:
 
     def processor_tasks(self, auth: Auth = "token", **client_args: Any) -> ProcessorTasks:
         """The ``ProcessorTasks`` facade on :meth:`client`, bound to :attr:`project_id` (sync and async methods)."""
-        from processor_tasks_client import ProcessorTasks
+        with _needs_client("MockHandle.processor_tasks()"):
+            from processor_tasks_client import ProcessorTasks
 
         return ProcessorTasks(self.client(auth, **client_args), self.project_id)
 
@@ -327,6 +468,15 @@ class MockHandle:
         env = {"PROCESSOR_TASKS_BASE_URL": self.base_url, "HUAWEICLOUD_SDK_PROJECT_ID": self.project_id}
         if auth == "token":
             return {**env, "PROCESSOR_TASKS_TOKEN": self.token}
+        if auth == "metadata":
+            # Over a socket only: another process cannot reach an in-process mock.
+            return {
+                **env,
+                "PROCESSOR_TASKS_CREDENTIALS": "metadata",
+                "PROCESSOR_TASKS_METADATA_ENDPOINT": self.metadata_endpoint,
+            }
+        if auth == "refreshing":
+            raise ValueError("a token_provider() cannot travel in environment variables; use auth='metadata'")
         return {**env, "HUAWEICLOUD_SDK_AK": self.access_key, "HUAWEICLOUD_SDK_SK": self.secret_key}
 
     def _close(self) -> None:
@@ -355,12 +505,6 @@ def _settings(settings: Settings | None, fixture: Path | None) -> Settings:
     settings = settings or Settings()
     if fixture is not None:
         settings = dataclasses.replace(settings, fixture_path=fixture)
-    # A handle hands out credentials for its project: when the configuration has none for
-    # it (another project with the default credentials), the defaults move to that project.
-    if settings.project not in settings.tokens.values():
-        settings = dataclasses.replace(settings, tokens={**settings.tokens, "mock-token": settings.project})
-    if settings.project not in (project for _, project in settings.aksk.values()):
-        settings = dataclasses.replace(settings, aksk={**settings.aksk, "MOCKAK": ("MOCKSK", settings.project)})
     return settings
 
 

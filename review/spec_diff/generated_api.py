@@ -234,6 +234,13 @@ def compare(old_project: Path, new_project: Path, report: Report) -> None:
 
 def compare_documents(old_document: JSON, new_document: JSON, report: Report, labels: tuple[str, str]) -> None:
     """Regenerate the client from both specs and report how its public API changed."""
-    old_project = build(old_document, labels[0])
-    new_project = build(new_document, labels[1])
+    new_project = build(new_document, labels[1])  # `make` would refuse this spec too: an error
+    try:
+        old_project = build(old_document, labels[0])
+    except SpecDiffError as exc:
+        # Today's generator may not take an older spec (templates that rely on something the
+        # spec gained since). The base's names are then unknown; `make`'s own guard still
+        # compares the committed client's names with the new ones.
+        report.add("generated-api-not-compared", labels[0], str(exc).split(": ", 1)[-1].split("; `--wire-only`")[0])
+        return
     compare(old_project, new_project, report)

@@ -145,14 +145,17 @@ RULES: dict[str, Rule] = {
     "server-removed": Rule("servers", INFO),
     "server-added": Rule("servers", INFO),
     "server-variable-changed": Rule("server-variables", INFO),
-    # A server variable's enum lists where the API is served (regions): a client configured
-    # with a value the contract drops, or that a new enum leaves out, loses its endpoint.
+    # A server variable's enum lists where the API is served (regions), and the generated
+    # client takes it as an argument (`region=`) that refuses other values: a value that
+    # goes, or the enum (the argument) going, breaks its callers; a new value or enum does not.
     "server-variable-enum-value-removed": Rule("server-variables", BREAKING),
     "server-variable-enum-value-added": Rule("server-variables", SAFE),
-    "server-variable-enum-closed": Rule("server-variables", BREAKING),
-    "server-variable-enum-opened": Rule("server-variables", SAFE),
+    "server-variable-enum-removed": Rule("server-variables", BREAKING),
+    "server-variable-enum-added": Rule("server-variables", SAFE),
     # generated_api.py: the public API of the client generated from each spec, compared with griffe.
     "public-name-removed": Rule("generated-api", BREAKING),
+    # Today's generator cannot build the base spec: listed, and `make`'s name guard stands in.
+    "generated-api-not-compared": Rule("generated-api", INFO),
     "api-object-kind-changed": Rule("generated-api", BREAKING),
     "api-parameter-moved": Rule("generated-api", BREAKING),
     "api-parameter-kind-changed": Rule("generated-api", BREAKING),

@@ -2,8 +2,8 @@
 
 A removed requirement alternative or scheme, or a scheme sent differently, locks clients
 out. Server URLs are informational (clients configure their base URL), except a server
-variable's `enum`: it lists where the API is served (the regions), so a value a client
-may have configured that the contract drops breaks, and a new value does not.
+variable's `enum`: it lists where the API is served (the regions) and the generated client
+takes it as an argument, so a value that goes, or the enum, breaks; a new value does not.
 """
 
 from __future__ import annotations
@@ -129,18 +129,17 @@ def _server_variables(server: JSON) -> dict[str, tuple[JSON, JSON]]:
 
 
 def _compare_variable_enums(before: JSON, after: JSON, where: str, report: Report) -> None:
-    if before == after:
-        return
-    if not isinstance(after, list):
-        report.add("server-variable-enum-opened", where, f"{before!r} -> any value")
-        return
-    if not isinstance(before, list):
-        report.add("server-variable-enum-closed", where, f"any value -> {after!r}; other values are no longer served")
-        return
-    for value in [v for v in before if v not in after]:
-        report.add("server-variable-enum-value-removed", f"{where} = {value}", "clients configured with it lose it")
-    for value in [v for v in after if v not in before]:
-        report.add("server-variable-enum-value-added", f"{where} = {value}", "new value")
+    values_a = [str(v) for v in before] if isinstance(before, list) else None
+    values_b = [str(v) for v in after] if isinstance(after, list) else None
+    if values_a is None and values_b is not None:
+        report.add("server-variable-enum-added", where, f"{values_b!r}; the client gains an argument for it")
+    elif values_a is not None and values_b is None:
+        report.add("server-variable-enum-removed", where, "the client's argument for it goes away")
+    elif values_a is not None and values_b is not None:
+        for value in [v for v in values_a if v not in values_b]:
+            report.add("server-variable-enum-value-removed", f"{where} {value}", "clients passing it would be refused")
+        for value in [v for v in values_b if v not in values_a]:
+            report.add("server-variable-enum-value-added", f"{where} {value}", "a new value clients may pass")
 
 
 def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
@@ -175,4 +174,4 @@ def compare_servers(a: JSON, b: JSON, where: str, report: Report) -> None:
                     f"{spot} default",
                     f"{default_a!r} -> {default_b!r}; clients configure their base URL",
                 )
-            _compare_variable_enums(enum_a, enum_b, f"{spot} enum", report)
+            _compare_variable_enums(enum_a, enum_b, spot, report)

@@ -15,7 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import list_call, pagination_memory, parse_page, peers, regenerate, runner, signing, walk
+from benchmarks import (
+    call_memory,
+    list_call,
+    pagination_memory,
+    parse_page,
+    peers,
+    regenerate,
+    runner,
+    signing,
+    walk,
+)
 from benchmarks._support import BenchResult
 
 RUNS: dict[str, Callable[[bool], BenchResult]] = {
@@ -24,12 +34,17 @@ RUNS: dict[str, Callable[[bool], BenchResult]] = {
     "b": list_call.run,
     "f": walk.run,
     "c": pagination_memory.run,
+    "g": call_memory.run_sequential,
+    "g'": call_memory.run_sequential_async,
+    "h": call_memory.run_concurrent,
+    "h'": call_memory.run_concurrent_async,
     "d": signing.run,
     "e": regenerate.run,
 }
 UNITS = {"a": "us", "a'": "us", "b": "us", "c": "MB", "d": "us", "e": "s", "f": "us"}
-# The benchmarks with a target in issues 4 and 12; the others only report.
-TARGETED = {"a", "a'", "b", "c", "f"}
+UNITS |= {"g": "MB", "g'": "MB", "h": "MB", "h'": "MB"}
+# The benchmarks with a target in issues 4, 12 and 19; the others only report.
+TARGETED = {"a", "a'", "b", "c", "f", "g", "g'", "h", "h'"}
 # Booleans each benchmark records about its own correctness.
 PROBES = {
     "c": ("big_walk_complete_and_unique", "small_walk_complete_and_unique"),

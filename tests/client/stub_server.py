@@ -7,11 +7,14 @@ whole stack (httpx transport, timeouts, retries) is exercised.
 Answers can also misbehave the way hostile gateways do: trickle the status line, headers
 or body one byte at a time, send a body that never ends, announce a Content-Length that
 is not the body's, or name a Content-Encoding the body does not have (just set the
-header). The answer is written as raw bytes, so nothing in between tidies it up.
+header). The answer is written as raw bytes, so nothing in between tidies it up; ``raw``
+sends bytes given whole (status line, headers, body and whatever follows), so that a test
+can send anything at all, more than one answer per request included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -37,6 +40,8 @@ class Answer:
     trickle_head: float = 0.0  # pause after each single byte of the status line and headers
     endless: bytes = b""  # after the body, send this again and again until the client hangs up
     content_length: int | None = None  # announce this instead of the body's true length
+    raw: bytes | None = None  # written as is instead of status, headers and body
+    keep_open: bool = False  # after a raw answer, wait for the next request instead of hanging up
 
 
 @dataclass
@@ -54,11 +59,18 @@ class StubServer:
         self.answers: deque[Answer] = deque()
         self.default = Answer(body=b'{"count": 0, "tasks": []}')
         self.seen: list[Seen] = []
+        self.connections = 0  # connections accepted so far
+        count_lock = threading.Lock()
         self.stopping = threading.Event()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                with count_lock:  # one handler per connection, each in a thread of its own
+                    stub.connections += 1
+                super().setup()
 
             def do_GET(self) -> None:
                 headers = list(self.headers.items())
@@ -80,6 +92,13 @@ class StubServer:
                     self.close_connection = True  # the client hung up, as it should on a bad answer
 
             def _answer(self, answer: Answer) -> None:
+                if answer.raw is not None:
+                    self.wfile.write(answer.raw)
+                    if not answer.keep_open:
+                        self.close_connection = True
+                        with contextlib.suppress(OSError):  # the client may have hung up first
+                            self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 headers = dict(answer.headers)
                 if answer.content_length is not None:
                     headers["Content-Length"] = str(answer.content_length)

@@ -150,7 +150,7 @@ async def test_async_facade_as_context_manager(mock_server_url: str) -> None:
 @pytest.mark.parametrize(
     ("env", "missing"),
     [
-        ({}, "PROCESSOR_TASKS_BASE_URL and HUAWEICLOUD_SDK_PROJECT_ID"),
+        ({}, r"PROCESSOR_TASKS_BASE_URL \(or HUAWEICLOUD_SDK_REGION\) and HUAWEICLOUD_SDK_PROJECT_ID"),
         (
             {"PROCESSOR_TASKS_BASE_URL": "http://x", "PROCESSOR_TASKS_PROJECT_ID": "p"},
             "PROCESSOR_TASKS_TOKEN, or HUAWEICLOUD_SDK_AK",

@@ -128,8 +128,12 @@ def test_docstring_documents_every_parameter_as_the_spec_does(
     assert sorted(documented) == sorted(taken), f"{label}: Args entries differ from the signature"
     for name in taken:
         text = documented[name]
-        if name not in spec_parameters:  # the paging helpers' own `strict`
-            assert name == "strict" and "PagingError" in text, (label, name, text)
+        if name not in spec_parameters:  # the paging helpers' own `strict` and `start_page`
+            assert (name, True) in {("strict", "PagingError" in text), ("start_page", "error.page" in text)}, (
+                label,
+                name,
+                text,
+            )
             continue
         for fragment in _expected_fragments(SPEC_DOCUMENT, spec_parameters[name]):
             assert fragment in text, f"{label}: {name} lacks {fragment!r}: {text!r}"

@@ -38,7 +38,7 @@ def test_python_snippets_run_in_order_against_the_mock(mock_server_url: str, mon
         "TASK_ID": first.tasks[0].task_id,
     }
     snippets = re.findall(r"```python\n(.*?)```", README, flags=re.S)
-    assert len(snippets) == 5
+    assert len(snippets) == 6
     printed = []
     for code in snippets:
         out = io.StringIO()
@@ -49,7 +49,8 @@ def test_python_snippets_run_in_order_against_the_mock(mock_server_url: str, mon
     assert printed[0][0] == spec["info"]["version"] and len(printed[0][1]) == 64
     assert len(printed[1]) == first.count  # from_env walked every task of the default workspace
     assert printed[2] == [first.tasks[0].name]  # AK/SK signed describe
-    assert printed[4][0].startswith("404 ModelArts.4700")
+    assert printed[3] == ["True"]  # a client whose credentials come from a provider
+    assert printed[5][0].startswith("404 ModelArts.4700")
 
 
 def test_parameter_tables_follow_the_spec() -> None:
@@ -101,6 +102,7 @@ def test_the_guide_stands_alone() -> None:
         "Install",
         "Configure",
         "Authenticate",
+        "Credentials that expire",
         "Paging",
         "Errors",
         "Retries, timeouts and limits",
@@ -118,3 +120,25 @@ def test_error_table_names_every_exception_class() -> None:
     for cls in classes:
         if cls not in (errors.ProcessorTasksError, errors.APIStatusError):
             assert f"| `{cls.__name__}` |" in table, cls.__name__
+
+
+def test_the_traces_section_names_every_attribute_the_client_sets() -> None:
+    from processor_tasks_client import _tracing
+
+    source = (GENERATED / "processor_tasks_client" / "_tracing.py").read_text()
+    names = set(re.findall(r'"((?:http|url|server|network|error|modelarts)\.[a-z_.]+)"', source))
+    assert len(names) >= 15 and _tracing.__name__
+    table = section("Traces")
+    for name in names - {"http.request.header", "http.response.header"}:
+        assert f"`{name}`" in table, name
+    for setting in ("CAPTURE_HEADERS_CLIENT_REQUEST", "SANITIZE_FIELDS", "[REDACTED]", "traceparent"):
+        assert setting in table, setting
+
+
+def test_the_region_section_lists_the_contract_s_regions() -> None:
+    spec = yaml.safe_load(SPEC.read_text())
+    regions = next(s for s in spec["servers"] if "variables" in s)["variables"]["region"]["enum"]
+    text = section("Configure")
+    assert "### Endpoints by region" in text and "PROCESSOR_TASKS_BASE_URL=eu-nl" in text
+    for region in regions:
+        assert f"`{region}`" in text, region

@@ -26,7 +26,8 @@ def test_helpers_take_every_list_argument_but_the_page_index(name: str) -> None:
     listed = dict(inspect.signature(list_processor_tasks.sync).parameters)
     del listed["offset"]
     helper = dict(inspect.signature(getattr(list_processor_tasks, name)).parameters)
-    assert helper.pop("strict").default is False  # the walk's own switch, last
+    assert helper.pop("start_page").default == 0  # where the walk begins (to go on after an error), last
+    assert helper.pop("strict").default is False  # the walk's own switch
     assert list(helper) == list(listed)
     for param, spec in listed.items():
         if param == "limit":

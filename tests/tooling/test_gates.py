@@ -99,6 +99,16 @@ def test_nox_test_tools_are_pinned_in_dev_requirements() -> None:
     assert len(pins) >= len(noxfile.TEST_TOOLS) and all(pin in dev for pin in pins)
 
 
+def test_nox_lowest_records_spans_with_the_sdk_of_the_api_floor() -> None:
+    import noxfile
+
+    floor = next(r for r in noxfile.lowest(noxfile.client_dependencies()) if r.startswith("opentelemetry-api=="))
+    lowest = noxfile.pinned_test_tools("lowest")
+    assert floor.replace("api", "sdk") in lowest
+    assert not [r for r in lowest if r.startswith("opentelemetry-instrumentation")]
+    assert [r for r in noxfile.pinned_test_tools() if r.startswith("opentelemetry-instrumentation-httpx==")]
+
+
 def test_every_ignored_path_is_git_ignored_not_committed() -> None:
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     for top in ("node_modules/", "build/", ".nox/", "reports/"):

@@ -14,6 +14,7 @@ from ...models.order import Order
 from ...models.sort_by import SortBy
 from ...models.task_status import TaskStatus
 from ...models.template_id import TemplateId
+from ...pagination import apinned, pinned
 from ...types import UNSET, Unset
 from . import describe_processor_task, list_processor_tasks
 
@@ -23,6 +24,11 @@ class ProcessorTasks:
 
     Each method takes the arguments of the operation's module function except the client and
     `project_id`, returns what its ``sync()``/``asyncio()`` returns and raises what it raises.
+
+    Replacing ``client`` while a walk (``iter_*``) is under way stops that walk with
+    errors.PagingError before its next page, rather than letting it go on with the old
+    client; ``error.page`` says where to go on (``start_page=``). To rotate credentials,
+    give the client a credential provider (``credentials=``) instead.
     """
 
     def __init__(self, client: AuthenticatedClient | Client, project_id: str) -> None:
@@ -30,8 +36,21 @@ class ProcessorTasks:
         self.project_id = project_id
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **client_args: Any) -> Self:
-        """Build from environment variables; see ``processor_tasks_client.environment``."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        region: str | None = None,
+        **client_args: Any,
+    ) -> Self:
+        """Build from environment variables; see ``processor_tasks_client.environment``.
+
+        ``region`` (eu-de, eu-nl) wins over ``HUAWEICLOUD_SDK_REGION``; a base URL
+        (``base_url=`` or ``PROCESSOR_TASKS_BASE_URL``) wins over it.
+        Other keyword arguments go to the client.
+        """
+        if region is not None:
+            client_args["region"] = region
         client, project_id = client_from_env(environ, **client_args)
         return cls(client, project_id)
 
@@ -261,6 +280,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        start_page: int = 0,
     ) -> Iterator[DescribeProcessorTaskResp]:
         """Every match across all pages, fetched lazily. See :func:`list_processor_tasks.iter_items`.
 
@@ -317,10 +337,11 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            start_page (int): The page index to begin with: an error that ended a walk names the
+                page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+                page.
         """
-        return list_processor_tasks.iter_items(
-            project_id=self.project_id,
-            client=self.client,
+        for page in self.iter_list_processor_tasks_pages(
             limit=limit,
             order=order,
             sort_by=sort_by,
@@ -334,7 +355,9 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
-        )
+            start_page=start_page,
+        ):
+            yield from page.tasks
 
     def iter_list_processor_tasks_pages(
         self,
@@ -352,6 +375,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        start_page: int = 0,
     ) -> Iterator[ListProcessorTasksResp]:
         """Every page of matches, fetched lazily. See :func:`list_processor_tasks.iter_pages`.
 
@@ -408,10 +432,14 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            start_page (int): The page index to begin with: an error that ended a walk names the
+                page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+                page.
         """
-        return list_processor_tasks.iter_pages(
+        client = self.client
+        pages = list_processor_tasks.iter_pages(
             project_id=self.project_id,
-            client=self.client,
+            client=client,
             limit=limit,
             order=order,
             sort_by=sort_by,
@@ -425,9 +453,11 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
+            start_page=start_page,
         )
+        return pinned(pages, lambda: self.client, client, start_page)
 
-    def aiter_list_processor_tasks(
+    async def aiter_list_processor_tasks(
         self,
         *,
         limit: int = 10,
@@ -443,6 +473,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        start_page: int = 0,
     ) -> AsyncIterator[DescribeProcessorTaskResp]:
         """Async: every match across all pages. See :func:`list_processor_tasks.aiter_items`.
 
@@ -499,10 +530,11 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            start_page (int): The page index to begin with: an error that ended a walk names the
+                page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+                page.
         """
-        return list_processor_tasks.aiter_items(
-            project_id=self.project_id,
-            client=self.client,
+        async for page in self.aiter_list_processor_tasks_pages(
             limit=limit,
             order=order,
             sort_by=sort_by,
@@ -516,7 +548,10 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
-        )
+            start_page=start_page,
+        ):
+            for item in page.tasks:
+                yield item
 
     def aiter_list_processor_tasks_pages(
         self,
@@ -534,6 +569,7 @@ class ProcessorTasks:
         version_id: list[str] | Unset = UNSET,
         workspace_id: str | Unset = "0",
         strict: bool = False,
+        start_page: int = 0,
     ) -> AsyncIterator[ListProcessorTasksResp]:
         """Async: every page of matches. See :func:`list_processor_tasks.aiter_pages`.
 
@@ -590,10 +626,14 @@ class ProcessorTasks:
                 workspace. Default: `0`.
             strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
                 cannot be sure it saw every item. Default: `False`.
+            start_page (int): The page index to begin with: an error that ended a walk names the
+                page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+                page.
         """
-        return list_processor_tasks.aiter_pages(
+        client = self.client
+        pages = list_processor_tasks.aiter_pages(
             project_id=self.project_id,
-            client=self.client,
+            client=client,
             limit=limit,
             order=order,
             sort_by=sort_by,
@@ -607,7 +647,9 @@ class ProcessorTasks:
             version_id=version_id,
             workspace_id=workspace_id,
             strict=strict,
+            start_page=start_page,
         )
+        return apinned(pages, lambda: self.client, client, start_page)
 
     def describe_processor_task(
         self,

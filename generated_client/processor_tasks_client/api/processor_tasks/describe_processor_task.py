@@ -3,7 +3,7 @@ from typing import Any
 
 import httpx
 
-from ... import _params, errors
+from ... import _params, _tracing, errors
 from ..._responses import asend, decode, decode_error, send, status_of, unwrap
 from ...client import AuthenticatedClient, Client
 from ...models.describe_processor_task_resp import DescribeProcessorTaskResp
@@ -107,12 +107,13 @@ def sync_detailed(
         decoded body (None for an undocumented status or an error body that is not ErrorResponse).
     """
 
-    kwargs = _get_kwargs(
-        project_id=project_id,
-        task_id=task_id,
-    )
-    response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
-    return _build_response(client=client, response=response)
+    with _tracing.call("DescribeProcessorTask", "GET", "/v2/{project_id}/processor-tasks/{task_id}"):
+        kwargs = _get_kwargs(
+            project_id=project_id,
+            task_id=task_id,
+        )
+        response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
+        return _build_response(client=client, response=response)
 
 
 def sync(
@@ -154,14 +155,15 @@ def sync(
         DescribeProcessorTaskResp
     """
 
-    return unwrap(
-        sync_detailed(
-            project_id=project_id,
-            task_id=task_id,
-            client=client,
-        ),
-        DescribeProcessorTaskResp,
-    )
+    with _tracing.call("DescribeProcessorTask", "GET", "/v2/{project_id}/processor-tasks/{task_id}"):
+        return unwrap(
+            sync_detailed(
+                project_id=project_id,
+                task_id=task_id,
+                client=client,
+            ),
+            DescribeProcessorTaskResp,
+        )
 
 
 async def asyncio_detailed(
@@ -203,12 +205,13 @@ async def asyncio_detailed(
         decoded body (None for an undocumented status or an error body that is not ErrorResponse).
     """
 
-    kwargs = _get_kwargs(
-        project_id=project_id,
-        task_id=task_id,
-    )
-    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
-    return _build_response(client=client, response=response)
+    with _tracing.call("DescribeProcessorTask", "GET", "/v2/{project_id}/processor-tasks/{task_id}"):
+        kwargs = _get_kwargs(
+            project_id=project_id,
+            task_id=task_id,
+        )
+        response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
+        return _build_response(client=client, response=response)
 
 
 async def asyncio(
@@ -250,11 +253,12 @@ async def asyncio(
         DescribeProcessorTaskResp
     """
 
-    return unwrap(
-        await asyncio_detailed(
-            project_id=project_id,
-            task_id=task_id,
-            client=client,
-        ),
-        DescribeProcessorTaskResp,
-    )
+    with _tracing.call("DescribeProcessorTask", "GET", "/v2/{project_id}/processor-tasks/{task_id}"):
+        return unwrap(
+            await asyncio_detailed(
+                project_id=project_id,
+                task_id=task_id,
+                client=client,
+            ),
+            DescribeProcessorTaskResp,
+        )

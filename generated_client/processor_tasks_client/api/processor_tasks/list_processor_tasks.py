@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from ... import _params, errors
+from ... import _params, _tracing, errors
 from ..._responses import asend, decode, decode_error, send, status_of, unwrap
 from ...client import AuthenticatedClient, Client
 from ...models.data_source_type import DataSourceType
@@ -239,24 +239,25 @@ def sync_detailed(
         decoded body (None for an undocumented status or an error body that is not ErrorResponse).
     """
 
-    kwargs = _get_kwargs(
-        project_id=project_id,
-        limit=limit,
-        offset=offset,
-        order=order,
-        sort_by=sort_by,
-        query_current=query_current,
-        return_result=return_result,
-        source=source,
-        source_type=source_type,
-        status=status,
-        task_name=task_name,
-        task_type=task_type,
-        version_id=version_id,
-        workspace_id=workspace_id,
-    )
-    response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
-    return _build_response(client=client, response=response)
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        kwargs = _get_kwargs(
+            project_id=project_id,
+            limit=limit,
+            offset=offset,
+            order=order,
+            sort_by=sort_by,
+            query_current=query_current,
+            return_result=return_result,
+            source=source,
+            source_type=source_type,
+            status=status,
+            task_name=task_name,
+            task_type=task_type,
+            version_id=version_id,
+            workspace_id=workspace_id,
+        )
+        response = send(client.get_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
+        return _build_response(client=client, response=response)
 
 
 def sync(
@@ -374,26 +375,27 @@ def sync(
         ListProcessorTasksResp
     """
 
-    return unwrap(
-        sync_detailed(
-            project_id=project_id,
-            client=client,
-            limit=limit,
-            offset=offset,
-            order=order,
-            sort_by=sort_by,
-            query_current=query_current,
-            return_result=return_result,
-            source=source,
-            source_type=source_type,
-            status=status,
-            task_name=task_name,
-            task_type=task_type,
-            version_id=version_id,
-            workspace_id=workspace_id,
-        ),
-        ListProcessorTasksResp,
-    )
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        return unwrap(
+            sync_detailed(
+                project_id=project_id,
+                client=client,
+                limit=limit,
+                offset=offset,
+                order=order,
+                sort_by=sort_by,
+                query_current=query_current,
+                return_result=return_result,
+                source=source,
+                source_type=source_type,
+                status=status,
+                task_name=task_name,
+                task_type=task_type,
+                version_id=version_id,
+                workspace_id=workspace_id,
+            ),
+            ListProcessorTasksResp,
+        )
 
 
 async def asyncio_detailed(
@@ -511,24 +513,25 @@ async def asyncio_detailed(
         decoded body (None for an undocumented status or an error body that is not ErrorResponse).
     """
 
-    kwargs = _get_kwargs(
-        project_id=project_id,
-        limit=limit,
-        offset=offset,
-        order=order,
-        sort_by=sort_by,
-        query_current=query_current,
-        return_result=return_result,
-        source=source,
-        source_type=source_type,
-        status=status,
-        task_name=task_name,
-        task_type=task_type,
-        version_id=version_id,
-        workspace_id=workspace_id,
-    )
-    response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
-    return _build_response(client=client, response=response)
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        kwargs = _get_kwargs(
+            project_id=project_id,
+            limit=limit,
+            offset=offset,
+            order=order,
+            sort_by=sort_by,
+            query_current=query_current,
+            return_result=return_result,
+            source=source,
+            source_type=source_type,
+            status=status,
+            task_name=task_name,
+            task_type=task_type,
+            version_id=version_id,
+            workspace_id=workspace_id,
+        )
+        response = await asend(client.get_async_httpx_client(), kwargs, client.retry_policy, client.transfer_limits)
+        return _build_response(client=client, response=response)
 
 
 async def asyncio(
@@ -646,26 +649,34 @@ async def asyncio(
         ListProcessorTasksResp
     """
 
-    return unwrap(
-        await asyncio_detailed(
-            project_id=project_id,
-            client=client,
-            limit=limit,
-            offset=offset,
-            order=order,
-            sort_by=sort_by,
-            query_current=query_current,
-            return_result=return_result,
-            source=source,
-            source_type=source_type,
-            status=status,
-            task_name=task_name,
-            task_type=task_type,
-            version_id=version_id,
-            workspace_id=workspace_id,
-        ),
-        ListProcessorTasksResp,
-    )
+    with _tracing.call("ListProcessorTasks", "GET", "/v2/{project_id}/processor-tasks"):
+        return unwrap(
+            await asyncio_detailed(
+                project_id=project_id,
+                client=client,
+                limit=limit,
+                offset=offset,
+                order=order,
+                sort_by=sort_by,
+                query_current=query_current,
+                return_result=return_result,
+                source=source,
+                source_type=source_type,
+                status=status,
+                task_name=task_name,
+                task_type=task_type,
+                version_id=version_id,
+                workspace_id=workspace_id,
+            ),
+            ListProcessorTasksResp,
+        )
+
+
+def _check_start_page(start_page: int) -> None:
+    if isinstance(start_page, bool) or not isinstance(start_page, int):
+        raise TypeError(f"start_page must be an int, got {type(start_page).__name__}")
+    if start_page < 0:
+        raise ValueError(f"start_page must be at least 0, got {start_page}")
 
 
 def iter_pages(
@@ -685,6 +696,7 @@ def iter_pages(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
 ) -> Iterator[ListProcessorTasksResp]:
     """Every page of matches, fetched lazily one page at a time.
 
@@ -697,7 +709,9 @@ def iter_pages(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -754,7 +768,12 @@ def iter_pages(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
     """
+
+    _check_start_page(start_page)
 
     def fetch(page: int) -> ListProcessorTasksResp:
         return sync(
@@ -775,14 +794,19 @@ def iter_pages(
             workspace_id=workspace_id,
         )
 
-    return walk_pages(
-        fetch,
+    return _tracing.walk(
+        "ListProcessorTasks",
+        walk_pages(
+            fetch,
+            items="tasks",
+            key=lambda item: item.task_id,
+            total=lambda page: page.count,
+            limit=limit,
+            first_page=start_page,
+            strict=strict,
+        ),
         items="tasks",
-        key=lambda item: item.task_id,
-        total=lambda page: page.count,
-        limit=limit,
-        first_page=0,
-        strict=strict,
+        first_page=start_page,
     )
 
 
@@ -803,6 +827,7 @@ def iter_items(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
 ) -> Iterator[DescribeProcessorTaskResp]:
     """Every matching item across all pages, fetched lazily one page at a time.
 
@@ -815,7 +840,9 @@ def iter_items(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -872,6 +899,9 @@ def iter_items(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
     """
 
     for page in iter_pages(
@@ -890,6 +920,7 @@ def iter_items(
         version_id=version_id,
         workspace_id=workspace_id,
         strict=strict,
+        start_page=start_page,
     ):
         yield from page.tasks
 
@@ -911,6 +942,7 @@ async def aiter_pages(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
 ) -> AsyncIterator[ListProcessorTasksResp]:
     """Async: every page of matches, fetched lazily one page at a time.
 
@@ -923,7 +955,9 @@ async def aiter_pages(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -980,7 +1014,12 @@ async def aiter_pages(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
     """
+
+    _check_start_page(start_page)
 
     async def fetch(page: int) -> ListProcessorTasksResp:
         return await asyncio(
@@ -1001,14 +1040,19 @@ async def aiter_pages(
             workspace_id=workspace_id,
         )
 
-    async for page in awalk_pages(
-        fetch,
+    async for page in _tracing.awalk(
+        "ListProcessorTasks",
+        awalk_pages(
+            fetch,
+            items="tasks",
+            key=lambda item: item.task_id,
+            total=lambda page: page.count,
+            limit=limit,
+            first_page=start_page,
+            strict=strict,
+        ),
         items="tasks",
-        key=lambda item: item.task_id,
-        total=lambda page: page.count,
-        limit=limit,
-        first_page=0,
-        strict=strict,
+        first_page=start_page,
     ):
         yield page
 
@@ -1030,6 +1074,7 @@ async def aiter_items(
     version_id: list[str] | Unset = UNSET,
     workspace_id: str | Unset = "0",
     strict: bool = False,
+    start_page: int = 0,
 ) -> AsyncIterator[DescribeProcessorTaskResp]:
     """Async: every matching item across all pages, fetched lazily one page at a time.
 
@@ -1042,7 +1087,9 @@ async def aiter_items(
     yielded before); when the walk cannot be sure it saw every item (the total changed, a page
     repeated items, it ended short of the total) it logs a warning through the
     `processor_tasks_client` logger, or raises errors.PagingError when `strict` is true. A server
-    that ignores `offset` ends the walk with errors.PagingError.
+    that ignores `offset` ends the walk with errors.PagingError. An error that ends the walk
+    carries the index of the page it could not get as `error.page`: pass it as `start_page` to go
+    on from there.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -1099,6 +1146,9 @@ async def aiter_items(
             workspace. Default: `0`.
         strict (bool): Raise errors.PagingError, instead of logging a warning, when the walk
             cannot be sure it saw every item. Default: `False`.
+        start_page (int): The page index to begin with: an error that ended a walk names the
+            page it stopped at (`error.page`), and a new walk goes on from there. Default: the first
+            page.
     """
 
     async for page in aiter_pages(
@@ -1117,6 +1167,7 @@ async def aiter_items(
         version_id=version_id,
         workspace_id=workspace_id,
         strict=strict,
+        start_page=start_page,
     ):
         for item in page.tasks:
             yield item
