@@ -188,6 +188,13 @@ def render(
         if "x-pagination" in op
     }
     (templates / "x_pagination.jinja").write_text("{% set operations = " + json.dumps(paging, sort_keys=True) + " %}\n")
+    # x-waiters the same way, state names resolved to wire values (spec_rules.waiters_of).
+    waiting = {
+        f"{method} {path}": spec_rules.waiters_of(spec, op)
+        for path, method, op in spec_rules.operations(spec)
+        if "x-waiters" in op
+    }
+    (templates / "x_waiters.jinja").write_text("{% set operations = " + json.dumps(waiting, sort_keys=True) + " %}\n")
     # Parameter descriptions, enums, ranges and defaults for docstrings, the CLI and the README.
     (templates / "spec_data.jinja").write_text(spec_data.template(spec))
     # Nor does it keep a parameter's style and explode (it repeats the key of every array),
@@ -225,7 +232,12 @@ def render(
     # choices and help are built from this, so they cannot drift from the spec.
     # The regional server template and its variables, for region= and its environment
     # variable (runtime/endpoint.py).
-    contract = {"operations": spec_data.operations(spec), "pagination": paging, "endpoint": spec_data.endpoint(spec)}
+    contract = {
+        "operations": spec_data.operations(spec),
+        "pagination": paging,
+        "waiters": waiting,
+        "endpoint": spec_data.endpoint(spec),
+    }
     (package / "_contract.py").write_text(
         _header("generated", spec_label)
         + '"""The operations and parameters of the contract, as data (generator/spec_data.py)."""\n\n'

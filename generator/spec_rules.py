@@ -8,7 +8,7 @@ One home per rule. This module owns what the generated client, its runtime or th
 on, so that ``make`` (which needs no Node) refuses a spec that would break them: references,
 descriptions (they become docstrings), operationIds and one tag (module names), one JSON
 success model, the error shape and ``X-Request-Id`` the client's errors read, JSON answers
-only, valid examples, open objects, ``x-pagination``. Redocly (``make lint``, redocly.yaml)
+only, valid examples, open objects, ``x-pagination``, ``x-waiters``. Redocly (``make lint``, redocly.yaml)
 owns style and review conventions. The Redocly rules that would check the same things are
 turned off there; ``REDOCLY_RULES_OWNED_HERE`` lists them and tests/review/test_lint.py holds
 redocly.yaml to it.
@@ -16,9 +16,10 @@ redocly.yaml to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote
 
 import jsonschema
@@ -282,6 +283,171 @@ def check_pagination(spec: Mapping[str, Any]) -> Iterator[Finding]:
                     yield Finding(spot, f"{key} {paging.get(key)!r} is not a property of the success body")
 
 
+# x-waiters: what a waiter may say, and the keys that hold numbers (seconds, or a factor).
+WAITER_KEYS = frozenset(
+    {
+        "description",
+        "field",
+        "success",
+        "failure",
+        "pending",
+        "error-field",
+        "delay",
+        "multiplier",
+        "max-delay",
+        "timeout",
+    }
+)
+WAITER_STATE_KEYS = ("success", "failure", "pending")
+WAITER_NAME = re.compile(r"^wait(_[a-z][a-z0-9]*)*$")
+
+
+def _success_body(spec: Mapping[str, Any], op: Mapping[str, Any]) -> Mapping[str, Any]:
+    ok = [c for c in op.get("responses", {}) if str(c).startswith("2")]
+    if not ok:
+        return {}
+    response = resolve(spec, op["responses"][ok[0]])
+    schema = response.get("content", {}).get(JSON_MEDIA_TYPE, {}).get("schema", {})
+    body = resolve(spec, schema)
+    return body if isinstance(body, Mapping) else {}
+
+
+def enum_members(spec: Mapping[str, Any], schema: Any) -> dict[str, Any] | None:
+    """Member name -> wire value of the enum a property holds (through $ref, anyOf, oneOf, allOf).
+
+    Names are the schema's ``x-enum-varnames``, or the values themselves written as text.
+    None when the property holds no enum.
+    """
+    node = resolve(spec, schema)
+    if not isinstance(node, Mapping):
+        return None
+    if isinstance(node.get("enum"), list):
+        values = node["enum"]
+        names = node.get("x-enum-varnames")
+        if not (isinstance(names, list) and len(names) == len(values)):
+            names = [str(v) for v in values]
+        return dict(zip((str(n) for n in names), values, strict=True))
+    for combiner in ("anyOf", "oneOf", "allOf"):
+        for member in node.get(combiner, []) or []:
+            found = enum_members(spec, member)
+            if found is not None:
+                return found
+    return None
+
+
+def _enum_component(spec: Mapping[str, Any], schema: Any) -> str | None:
+    if isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
+        target = resolve(spec, schema)
+        if isinstance(target, Mapping) and "enum" in target:
+            return str(target.get("title") or schema["$ref"].rsplit("/", 1)[1])
+    node = resolve(spec, schema)
+    for combiner in ("anyOf", "oneOf", "allOf"):
+        for member in (node.get(combiner, []) if isinstance(node, Mapping) else []) or []:
+            found = _enum_component(spec, member)
+            if found is not None:
+                return found
+    return None
+
+
+def _positive(value: Any) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def check_waiters(spec: Mapping[str, Any]) -> Iterator[Finding]:
+    """An ``x-waiters`` extension names a real field, sorts each of its enum values into
+    exactly one of success, failure and pending, and gives positive times."""
+    for path, method, op in operations(spec):
+        if "x-waiters" not in op:
+            continue
+        waiters = op["x-waiters"]
+        base = ("paths", path, method, "x-waiters")
+        if not isinstance(waiters, Mapping) or not waiters:
+            yield Finding(pointer(*base), "must map waiter names to waiters")
+            continue
+        query = [p for p in (resolve(spec, raw) for raw in op.get("parameters", [])) if p.get("in") != "path"]
+        if query:
+            # The generated waiter passes the path parameters only.
+            yield Finding(
+                pointer(*base), f"a waited operation takes path parameters only, not {query[0].get('name')!r}"
+            )
+        properties = _success_body(spec, op).get("properties", {})
+        for name, waiter in waiters.items():
+            where = (*base, name)
+            if not isinstance(name, str) or not WAITER_NAME.match(name):
+                yield Finding(pointer(*where), f"waiter name {name!r} must be snake_case starting with 'wait'")
+            if not isinstance(waiter, Mapping):
+                yield Finding(pointer(*where), "must be a mapping")
+                continue
+            for key in sorted(set(waiter) - WAITER_KEYS, key=str):
+                yield Finding(pointer(*where, key), f"unknown key (known: {', '.join(sorted(WAITER_KEYS))})")
+            if not str(waiter.get("description", "")).strip():
+                yield Finding(pointer(*where, "description"), "a waiter needs a description (it becomes docstrings)")
+            for key in ("delay", "max-delay", "timeout"):
+                if not _positive(waiter.get(key)):
+                    yield Finding(
+                        pointer(*where, key), f"must be a positive number of seconds, got {waiter.get(key)!r}"
+                    )
+            multiplier = waiter.get("multiplier")
+            if not (_positive(multiplier) and multiplier >= 1):
+                yield Finding(pointer(*where, "multiplier"), f"must be a number of at least 1, got {multiplier!r}")
+            delay, cap = waiter.get("delay"), waiter.get("max-delay")
+            if _positive(delay) and _positive(cap) and cap < delay:
+                yield Finding(pointer(*where, "max-delay"), "must not be less than delay")
+            error_field = waiter.get("error-field")
+            if error_field is not None and error_field not in properties:
+                yield Finding(pointer(*where, "error-field"), f"{error_field!r} is not a property of the success body")
+            field = waiter.get("field")
+            if not isinstance(field, str) or field not in properties:
+                yield Finding(pointer(*where, "field"), f"{field!r} is not a property of the success body")
+                continue
+            members = enum_members(spec, properties[field])
+            if members is None:
+                yield Finding(pointer(*where, "field"), f"property {field!r} holds no enum to wait on")
+                continue
+            placed: dict[str, str] = {}
+            for key in WAITER_STATE_KEYS:
+                states = waiter.get(key)
+                if not isinstance(states, list) or (key == "success" and not states):
+                    yield Finding(
+                        pointer(*where, key),
+                        f"must be a list of {field} names{' (at least one)' if key == 'success' else ''}",
+                    )
+                    continue
+                for i, state in enumerate(states):
+                    if state not in members:
+                        yield Finding(
+                            pointer(*where, key, i),
+                            f"{state!r} is not a value of {field} (known: {', '.join(members)})",
+                        )
+                    elif state in placed:
+                        yield Finding(pointer(*where, key, i), f"{state!r} is already listed under {placed[state]}")
+                    else:
+                        placed[state] = key
+            missing = [m for m in members if m not in placed]
+            if missing:
+                yield Finding(
+                    pointer(*where),
+                    f"every value of {field} must be success, failure or pending; not placed: {', '.join(missing)}",
+                )
+
+
+def waiters_of(spec: Mapping[str, Any], op: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The operation's checked waiters, each state list as (name, wire value) pairs, for the generator."""
+    properties = _success_body(spec, op).get("properties", {})
+    found: dict[str, dict[str, Any]] = {}
+    for name, waiter in (op.get("x-waiters") or {}).items():
+        members = enum_members(spec, properties[waiter["field"]]) or {}
+        entry = {key: waiter[key] for key in ("field", "delay", "multiplier", "max-delay", "timeout")}
+        entry["description"] = " ".join(str(waiter["description"]).split())
+        entry["error-field"] = waiter.get("error-field")
+        for key in WAITER_STATE_KEYS:
+            entry[key] = [[state, members[state]] for state in waiter[key]]
+        # The generated enum class of the field, for type hints; the component's name is the class's.
+        entry["enum-class"] = _enum_component(spec, properties[waiter["field"]])
+        found[name] = entry
+    return found
+
+
 def _closed_objects(node: Any, where: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
     if isinstance(node, Mapping):
         if node.get("additionalProperties") is False:
@@ -309,6 +475,7 @@ RULES = (
     check_responses,
     check_examples,
     check_pagination,
+    check_waiters,
     check_open_objects,
 )
 

@@ -33,9 +33,13 @@ from .errors import (
     RateLimitError,
     ResponseDecodeError,
     ServerError,
+    TaskFailedError,
     UnexpectedStatus,
+    WaitError,
+    WaitTimeoutError,
 )
 from .retry import RetryPolicy
+from .waiter import PollPolicy, WaitProgress
 
 __version__ = "2.1.0"
 """The package version, which is the contract's ``info.version``."""
@@ -73,11 +77,16 @@ __all__ = (
     "default_chain",
     "NotFoundError",
     "PermissionDeniedError",
+    "PollPolicy",
     "ProcessorTasks",
     "ProcessorTasksError",
     "RateLimitError",
     "ResponseDecodeError",
     "RetryPolicy",
     "ServerError",
+    "TaskFailedError",
     "UnexpectedStatus",
+    "WaitError",
+    "WaitProgress",
+    "WaitTimeoutError",
 )

@@ -221,4 +221,21 @@ CONTRACT: dict[str, Any] = {
             "total": "count",
         }
     },
+    "waiters": {
+        "get /v2/{project_id}/processor-tasks/{task_id}": {
+            "wait": {
+                "delay": 2,
+                "description": 'Polls this operation until the task\'s `status` is final. `COMPLETED` ends the wait with the task. `FAILED` and `STOPPED` end it with an error that carries the task, its status and its `error_msg`. `INITIALIZED`, `RUNNING` and any status this contract does not list yet mean "keep waiting". The first pause is `delay` seconds; each pause is then `multiplier` times the one before, up to `max-delay`, and each is drawn between half and all of that (jitter). A `Retry-After` on a throttled or unavailable answer is honoured when it is longer. Throttling (429), server errors (5xx) and connection faults are logged and polled again: they do not end the wait, but their time counts against it. After `timeout` seconds (or as soon as the next pause would end later) the wait ends with a timeout error that carries the last task seen. A task that is not found on the first poll ends the wait at once (not found); one that disappears after it was seen was deleted while waiting, a not-found error that carries the last task seen.',
+                "enum-class": "TaskStatus",
+                "error-field": "error_msg",
+                "failure": [["FAILED", 3], ["STOPPED", 4]],
+                "field": "status",
+                "max-delay": 30,
+                "multiplier": 1.5,
+                "pending": [["INITIALIZED", 0], ["RUNNING", 1]],
+                "success": [["COMPLETED", 2]],
+                "timeout": 3600,
+            }
+        }
+    },
 }

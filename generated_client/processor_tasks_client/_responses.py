@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -23,6 +24,30 @@ from .retry import RetryPolicy, asend_with_retries, send_with_retries
 from .types import Response
 
 T = TypeVar("T")
+
+# A monotonic deadline that calls made in this context must end by, on top of their own
+# call_timeout: a waiter (waiter.py) sets it so that a poll cannot outlast the wait.
+_OUTER_DEADLINE: ContextVar[float | None] = ContextVar("processor_tasks_client_outer_deadline", default=None)
+
+
+@contextmanager
+def call_deadline_within(seconds: float | None) -> Iterator[None]:
+    """Calls made inside end within ``seconds`` (None: no extra bound), whatever their call_timeout."""
+    if seconds is None:
+        yield
+        return
+    token = _OUTER_DEADLINE.set(time.monotonic() + max(seconds, 0.0))
+    try:
+        yield
+    finally:
+        _OUTER_DEADLINE.reset(token)
+
+
+def _call_deadline(limits: TransferLimits) -> float | None:
+    own, outer = limits.call_deadline(time.monotonic()), _OUTER_DEADLINE.get()
+    if own is None or outer is None:
+        return own if outer is None else outer
+    return min(own, outer)
 
 
 def status_of(code: int) -> int:
@@ -73,7 +98,7 @@ def send(
     limits = limits or TransferLimits()
     install_deadlines(client)
     install_hooks(client)
-    deadline = limits.call_deadline(time.monotonic())
+    deadline = _call_deadline(limits)
     traced = _tracing.Attempts(kwargs, client.base_url)  # a span per attempt, when tracing is on
     with _client_errors(client):
         return send_with_retries(
@@ -91,7 +116,7 @@ async def asend(
     """Async counterpart of :func:`send`."""
     limits = limits or TransferLimits()
     install_hooks(client)
-    deadline = limits.call_deadline(time.monotonic())
+    deadline = _call_deadline(limits)
     traced = _tracing.Attempts(kwargs, client.base_url)
     with _client_errors(client):
         return await asend_with_retries(

@@ -17,6 +17,9 @@ Hierarchy::
     ├── ResponseDecodeError           an answer that is not what the contract describes
     │   └── ResponseTooLargeError     a body longer than the client's size cap
     ├── PagingError                   a page walk that cannot go on, or (strict) cannot vouch for its result
+    ├── WaitError                     a wait ended in a final state it was not waiting for
+    │   ├── TaskFailedError           the task reached a failure state (FAILED, STOPPED)
+    │   └── WaitTimeoutError          the wait's timeout ran out (carries the last task seen)
     └── APIStatusError                an HTTP error status (4xx, 5xx, or undocumented)
         ├── BadRequestError           400
         ├── AuthenticationError       401
@@ -25,6 +28,7 @@ Hierarchy::
         │                             belong to another project than the path's project_id
         ├── NotFoundError             404 (a missing project, API or task)
         │   └── TaskNotFoundError     400 or 404 with ModelArts.4700 / ModelArts.4612
+        │       └── TaskDeletedError  the task went missing while a wait polled it
         ├── RateLimitError            429
         ├── ServerError               5xx
         └── UnexpectedStatus          any other status
@@ -60,8 +64,12 @@ __all__ = [
     "ResponseDecodeError",
     "ResponseTooLargeError",
     "ServerError",
+    "TaskDeletedError",
+    "TaskFailedError",
     "TaskNotFoundError",
     "UnexpectedStatus",
+    "WaitError",
+    "WaitTimeoutError",
     "error_for_status",
     "parse_retry_after",
 ]
@@ -218,6 +226,59 @@ class PagingError(ProcessorTasksError):
         super().__init__(f"page walk stopped at page {page}: {reason}")
 
 
+class WaitError(ProcessorTasksError):
+    """A wait (``wait()``, ``wait_processor_task()``) ended without the state it waited for.
+
+    Raised as such when the task reached a final state that ``until`` does not name (waiting
+    for RUNNING, the task is already COMPLETED); its subclasses say more.
+
+    Attributes:
+        task: The task as last fetched (None if no poll was answered).
+        status: Its status (the enum member, or the plain value the contract does not list).
+        state: The contract's name of that status (``"FAILED"``), or None.
+        elapsed: Seconds the wait took.
+        polls: Polls made.
+    """
+
+    def __init__(self, message: str, *, task: Any, status: Any, state: str | None, elapsed: float, polls: int) -> None:
+        self.task = task
+        self.status = status
+        self.state = state
+        self.elapsed = elapsed
+        self.polls = polls
+        super().__init__(message)
+
+
+class TaskFailedError(WaitError):
+    """The task reached a failure state of the contract's waiter (FAILED, STOPPED).
+
+    Attributes:
+        error_msg: Why it failed, as the task says (its ``error_msg``), or None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        task: Any,
+        status: Any,
+        state: str | None,
+        error_msg: str | None,
+        elapsed: float,
+        polls: int,
+    ) -> None:
+        self.error_msg = error_msg
+        super().__init__(message, task=task, status=status, state=state, elapsed=elapsed, polls=polls)
+
+
+class WaitTimeoutError(WaitError):
+    """The wait's ``timeout`` ran out, or the next poll would have come after it.
+
+    ``task`` is the last task seen (None when no poll was answered), ``status`` and
+    ``state`` its status then.
+    """
+
+
 class APIStatusError(ProcessorTasksError):
     """The server answered with an error status.
 
@@ -289,6 +350,21 @@ class TaskNotFoundError(NotFoundError):
     A 503 with ModelArts.4700 is the gateway being unavailable and raises
     :class:`ServerError` instead (after retries).
     """
+
+
+class TaskDeletedError(TaskNotFoundError):
+    """The task was seen by a wait and then went missing (404): it was deleted while waiting.
+
+    Attributes:
+        last_task: The task as last seen.
+    """
+
+    def __init__(self, status_code: int, *, last_task: Any, **fields: Any) -> None:
+        self.last_task = last_task
+        super().__init__(status_code, **fields)
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}: the task was deleted while waiting for it"
 
 
 class RateLimitError(APIStatusError):

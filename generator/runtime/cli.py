@@ -2,6 +2,7 @@
 
     processor-tasks list [filters] [--all] [--output table|json|jsonl] [--timeout SECONDS]
     processor-tasks describe TASK_ID [--output json|table] [--timeout SECONDS]
+    processor-tasks wait TASK_ID [--until STATE ...] [--timeout SECONDS] [--poll SECONDS] [--quiet]
 
 Credentials and endpoint come from the same environment variables as
 ``ProcessorTasks.from_env()`` (see :mod:`.environment`). Every filter option, its choices,
@@ -11,6 +12,12 @@ writes from the spec, so the command line cannot drift from the contract.
 ``--timeout SECONDS`` (or ``PROCESSOR_TASKS_TIMEOUT``; the option wins) is the client's
 ``call_timeout``: how long one request may take, retries and their waits included (with
 ``--all``, each page). Past it the command ends with exit code 11.
+
+``wait`` polls the task until its status is final, as the contract's ``x-waiters`` says
+(``describe_processor_task.wait``): progress on stderr (``--quiet`` silences it), the final
+task (or the last one seen, when the wait fails) as JSON on stdout, and one exit code per
+outcome. There ``--timeout`` is the whole wait's (default: the contract's); each poll is cut
+off when it runs out.
 
 ``--all`` walks every page (``--limit`` is then the page size) and writes each task as soon
 as its page arrives, so memory stays flat however many tasks match; progress goes to stderr
@@ -31,6 +38,10 @@ Exit codes (one per error class; the message on stderr is the typed error's):
                                          16 ResponseTooLargeError (answer past the size cap)
                                          17 PagingError (a page walk that cannot go on)
                                          18 ClientClosedError (a call on a closed client)
+                                         19 CredentialsError (the provider has none)
+    wait: 0 the state waited for; 15 no such task; 20 TaskDeletedError (deleted while
+    waiting); 21 WaitTimeoutError; 22 WaitError (another final state); from 23 on, one per
+    failure state of the contract, in its order: 23 FAILED, 24 STOPPED (TaskFailedError)
                                          130 interrupted (Ctrl-C); 141 stdout closed (a pipe)
 """
 
@@ -52,6 +63,7 @@ from ._contract import CONTRACT
 from ._transfer import DEFAULT_CALL_TIMEOUT
 from .api.processor_tasks import describe_processor_task, list_processor_tasks
 from .environment import ENV_TIMEOUT, client_from_env, parse_seconds
+from .waiter import WaitProgress
 
 PROG = "processor-tasks"
 
@@ -76,6 +88,11 @@ EXIT_CODES: dict[type[BaseException], int] = {
     errors.PagingError: 17,
     errors.ClientClosedError: 18,
     errors.CredentialsError: 19,
+    errors.TaskDeletedError: 20,
+    errors.WaitTimeoutError: 21,
+    errors.WaitError: 22,
+    # TaskFailedError: the code of its failure state (WAIT_FAILURE_EXIT_CODES), this one for others.
+    errors.TaskFailedError: 23,
     # The client refuses a parameter value before sending it (a comma in a list value): usage.
     ValueError: EXIT_USAGE,
     errors.ProcessorTasksError: EXIT_ERROR,
@@ -104,6 +121,9 @@ EXIT_MEANINGS: dict[int, str] = {
     17: "page walk stopped",
     18: "client closed",
     19: "no credentials from the provider",
+    20: "task deleted while waiting",
+    21: "wait timed out",
+    22: "task reached another final state",
     EXIT_INTERRUPTED: "interrupted",
     EXIT_BROKEN_PIPE: "stdout closed",
 }
@@ -112,7 +132,12 @@ TABLE_COLUMNS = (("task_id", 22), ("status", 11), ("type", 21), ("created (UTC)"
 
 
 def exit_code_for(error: BaseException) -> int:
-    """The documented exit code of an error: that of the nearest class in its MRO."""
+    """The documented exit code of an error: that of the nearest class in its MRO (a failed
+    wait: that of its failure state)."""
+    if isinstance(error, errors.TaskFailedError):
+        for value, code in WAIT_FAILURE_EXIT_CODES.items():
+            if error.status == value and not isinstance(error.status, bool):
+                return code
     for cls in type(error).__mro__:
         if cls in EXIT_CODES:
             return EXIT_CODES[cls]
@@ -129,6 +154,10 @@ def _operation(operation_id: str) -> tuple[str, dict[str, Any]]:
 LIST_KEY, LIST_OPERATION = _operation("ListProcessorTasks")
 DESCRIBE_KEY, DESCRIBE_OPERATION = _operation("DescribeProcessorTask")
 PAGING: dict[str, Any] = CONTRACT["pagination"][LIST_KEY]
+WAITER: dict[str, Any] = CONTRACT["waiters"][DESCRIBE_KEY]["wait"]
+# One exit code per failure state of the contract's waiter, in the contract's order (23 FAILED, ...).
+WAIT_FAILURE_EXIT_CODES: dict[Any, int] = {value: 23 + i for i, (_, value) in enumerate(WAITER["failure"])}
+EXIT_MEANINGS.update({23 + i: f"task {name}" for i, (name, _) in enumerate(WAITER["failure"])})
 BOUND = "project_id"  # from the environment, as ProcessorTasks.from_env() does
 
 
@@ -272,6 +301,43 @@ def build_parser() -> argparse.ArgumentParser:
             _add_parameter(describe, entry)
     describe.add_argument("--output", choices=["json", "table"], default="json", help="default: json")
     _add_timeout(describe)
+
+    states = [name for key in ("success", "failure", "pending") for name, _ in WAITER[key]]
+    waiting = commands.add_parser(
+        "wait",
+        help="Wait until a task's status is final",
+        description=WAITER["description"],
+        formatter_class=_HelpFormatter,
+    )
+    for entry in DESCRIBE_OPERATION["parameters"].values():
+        if entry["name"] != BOUND and entry["in"] == "path":
+            _add_parameter(waiting, entry)
+    waiting.add_argument(
+        "--until",
+        action="append",
+        type=str.upper,
+        choices=states,
+        metavar="{" + ",".join(states) + "}",
+        help=f"a {WAITER['field']} that ends the wait with exit 0; give it once per value "
+        f"(default: {', '.join(name for name, _ in WAITER['success'])})",
+    )
+    waiting.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help=f"most seconds to wait in all, failed polls included; past it the command exits 21. "
+        f"Default: {WAITER['timeout']:g} s",
+    )
+    waiting.add_argument(
+        "--poll",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help=f"pause between polls, with jitter (default: {WAITER['delay']:g} s, growing {WAITER['multiplier']:g}x "
+        f"per poll up to {WAITER['max-delay']:g} s)",
+    )
+    waiting.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
 
 
@@ -383,19 +449,60 @@ def _describe(task: Any, output: str, out: TextIO) -> None:
         out.write(f"{key}: {shown}\n")
 
 
+def _wait_progress(err: TextIO, task_id: str) -> Callable[[WaitProgress], None]:
+    def show(progress: WaitProgress) -> None:
+        state = progress.state or ("no answer" if progress.error else "unknown")
+        after = f"in {progress.next_poll_in:.1f} s" if progress.next_poll_in is not None else "no more"
+        err.write(
+            f"{PROG}: task {task_id}: {state} after {progress.elapsed:.1f} s (poll {progress.polls}); next poll {after}\n"
+        )
+        err.flush()
+
+    return show
+
+
+def _path_arguments(args: argparse.Namespace) -> list[Any]:
+    return [
+        getattr(args, entry["name"])
+        for entry in DESCRIBE_OPERATION["parameters"].values()
+        if entry["in"] == "path" and entry["name"] != BOUND
+    ]
+
+
+def _wait(args: argparse.Namespace, client: Any, project_id: str, out: TextIO, err: TextIO) -> int:
+    path_args = _path_arguments(args)
+    try:
+        task = describe_processor_task.wait(
+            project_id,
+            *path_args,
+            client=client,
+            until=args.until,
+            timeout=args.timeout if args.timeout is not None else float(WAITER["timeout"]),
+            poll=args.poll,
+            progress=None if args.quiet else _wait_progress(err, " ".join(map(str, path_args))),
+        )
+    except errors.WaitError as error:
+        # The last task seen still goes to stdout, so a script can read its status and error_msg.
+        if error.task is not None:
+            _describe(error.task, "json", out)
+        raise
+    _describe(task, "json", out)
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     """Carry out parsed arguments; errors propagate to :func:`main`, which maps them to exit codes."""
     # Only a given --timeout overrides: otherwise the variable, then the client's default, decide.
-    client_args: dict[str, Any] = {} if args.timeout is None else {"call_timeout": args.timeout}
+    # For `wait`, --timeout bounds the whole wait instead, and each poll is cut off by it.
+    client_args: dict[str, Any] = (
+        {} if args.timeout is None or args.command == "wait" else {"call_timeout": args.timeout}
+    )
     client, project_id = client_from_env(environ, **client_args)
     with client:
+        if args.command == "wait":
+            return _wait(args, client, project_id, out, err)
         if args.command == "describe":
-            path_args = [
-                getattr(args, entry["name"])
-                for entry in DESCRIBE_OPERATION["parameters"].values()
-                if entry["in"] == "path" and entry["name"] != BOUND
-            ]
-            task = describe_processor_task.sync(project_id, *path_args, client=client)
+            task = describe_processor_task.sync(project_id, *_path_arguments(args), client=client)
             _describe(task, args.output, out)
             return EXIT_OK
         kwargs = _arguments(LIST_OPERATION, args)

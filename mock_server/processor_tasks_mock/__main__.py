@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
         help="project that owns the tasks (MOCK_PROJECT, default mock-project); mock-token and MOCKAK/MOCKSK move "
         "to it unless MOCK_TOKENS / MOCK_AKSK are set",
     )
+    parser.add_argument(
+        "--lifecycle",
+        type=Path,
+        help='JSON file of task timelines, {"TASK_ID": [{"after": 2, "status": "RUNNING"}, ...]}, run on '
+        "wall time from start-up (MOCK_LIFECYCLE)",
+    )
     parser.add_argument("--seed", type=int, help="seed of the generated tasks (MOCK_SEED)")
     parser.add_argument("--task-count", type=int, help="number of generated tasks (MOCK_TASK_COUNT, default 320)")
     parser.add_argument("--spec", type=Path, help="contract to serve instead of the bundled copy (MOCK_SPEC)")
@@ -56,6 +62,7 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         "port": args.port,
         "host": args.host,
         "fixture_path": args.fixture,
+        "lifecycle_path": args.lifecycle,
         "project": args.project,
         "seed": args.seed,
         "task_count": args.task_count,

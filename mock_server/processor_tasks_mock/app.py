@@ -43,6 +43,7 @@ from processor_tasks_mock import errors
 from processor_tasks_mock.auth import Authenticator, AuthError, WireRequest
 from processor_tasks_mock.faults import DroppedConnection, Fault, FaultInjector
 from processor_tasks_mock.fixtures import FixtureError, load_fixture
+from processor_tasks_mock.lifecycle import MockClock, WallClock, load_lifecycles, new_lifecycle
 from processor_tasks_mock.seed import generate_tasks
 from processor_tasks_mock.settings import DEFAULT_PROJECT, Settings
 from processor_tasks_mock.spec import Spec, SpecError, load_spec
@@ -73,6 +74,8 @@ class MockServer(Starlette):
         self.settings = settings
         self.spec = spec
         self.store = store
+        # What task timelines run on; the test handle replaces it with its own clock.
+        self.clock: MockClock = store.lifecycle.clock if store.lifecycle is not None else WallClock()
         self.list_parameters = operation_parameters(spec, LIST_OPERATION)
         self.describe_parameters = operation_parameters(spec, DESCRIBE_OPERATION)
         unknown = {p.name for p in self.list_parameters.parameters if p.location == "query"} - set(
@@ -308,23 +311,30 @@ async def _drop_connection(receive: Receive) -> None:
         await asyncio.wait_for(until_disconnected(), timeout=5)
 
 
-def build_store(settings: Settings, spec: Spec) -> TaskStore:
-    """The fixture's tasks when MOCK_FIXTURE is set, else the seeded ones."""
+def build_store(settings: Settings, spec: Spec, clock: MockClock | None = None) -> TaskStore:
+    """The fixture's tasks when MOCK_FIXTURE is set, else the seeded ones; with MOCK_LIFECYCLE,
+    their timelines, started now on ``clock`` (default: wall time)."""
     if settings.fixture_path is not None:
         project, tasks = load_fixture(settings.fixture_path, spec, settings.project)
-        return TaskStore.single(project, tasks)
-    return TaskStore.single(settings.project, generate_tasks(settings.seed, settings.task_count))
+    else:
+        project, tasks = settings.project, generate_tasks(settings.seed, settings.task_count)
+    lifecycle = None
+    if settings.lifecycle_path is not None:
+        timelines = load_lifecycles(settings.lifecycle_path, spec)
+        lifecycle = new_lifecycle(timelines, project, spec, clock or WallClock())
+    return TaskStore.single(project, tasks, lifecycle)
 
 
-def settle(settings: Settings, spec: Spec) -> tuple[Settings, TaskStore]:
+def settle(settings: Settings, spec: Spec, clock: MockClock | None = None) -> tuple[Settings, TaskStore]:
     """The settings the mock really runs with, and its store.
 
     A fixture that names its project makes it the mock's project: it replaces the default
     ``mock-project``, and a project configured to anything else that disagrees with it is
     refused with FixtureError rather than silently serving tasks nobody can reach. The
     default credentials then follow the project (:meth:`Settings.with_default_credentials`).
+    Task timelines (``lifecycle_path``) run on ``clock`` (default: wall time).
     """
-    store = build_store(settings, spec)
+    store = build_store(settings, spec, clock)
     if settings.fixture_path is not None:
         # build_store puts a fixture's tasks in exactly one project: the one it names, if any.
         owner = next(iter(store.projects), settings.project)

@@ -29,6 +29,8 @@ Data
                                      project named there is the mock's project; a
                                      ``MOCK_PROJECT`` other than the default that names
                                      another one is refused.
+    ``MOCK_LIFECYCLE`` [unset]       JSON file of task timelines (``{"TASK_ID": [step, ...]}``,
+                                     see :mod:`processor_tasks_mock.lifecycle`), run on wall time.
 
 Fault injection (every fault is off by default). A request is hit by a fault when its
 sequence number (1-based, over every request except ``/openapi.json`` and ``/openapi.yaml``)
@@ -152,6 +154,7 @@ class Settings:
     seed: int = 20240101
     task_count: int = 320
     fixture_path: Path | None = None
+    lifecycle_path: Path | None = None
     faults: FaultSettings = field(default_factory=FaultSettings)
     # Injectable so that tests can check the X-Sdk-Date window without waiting.
     clock: Callable[[], float] = time.time
@@ -197,6 +200,7 @@ class Settings:
         """Build settings from ``env`` (default ``os.environ``); unset variables keep their defaults."""
         env = os.environ if env is None else env
         fixture = env.get("MOCK_FIXTURE", "").strip()
+        lifecycle = env.get("MOCK_LIFECYCLE", "").strip()
         return cls(
             port=_int(env, "PORT", 8080),
             host=env.get("MOCK_HOST", "127.0.0.1").strip() or "127.0.0.1",
@@ -210,6 +214,7 @@ class Settings:
             seed=_int(env, "MOCK_SEED", 20240101),
             task_count=_int(env, "MOCK_TASK_COUNT", 320),
             fixture_path=Path(fixture) if fixture else None,
+            lifecycle_path=Path(lifecycle) if lifecycle else None,
             faults=FaultSettings.from_env(env),
         )
 

@@ -25,6 +25,10 @@ anything else). Page ``offset`` of size ``limit`` is
 The sorted matches of the most recent queries are cached (filters and sort only, not the
 page), because walking a large store page by page would otherwise filter and sort the whole
 store once per page.
+
+Tasks with a timeline (:mod:`processor_tasks_mock.lifecycle`) are brought up to the store's
+clock before every read, and the cache is dropped whenever one of them changed, so that
+filters and sorting see each task as it is at that moment.
 """
 
 from __future__ import annotations
@@ -36,7 +40,10 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from processor_tasks_mock.lifecycle import Lifecycle
 
 Task = dict[str, Any]
 
@@ -153,10 +160,14 @@ def _sort_key(task: Task, sort_by: str) -> tuple[int, Any, str]:
 
 @dataclass
 class TaskStore:
-    """Tasks by project, read-only once built."""
+    """Tasks by project, read-only once built (tasks with a timeline follow the lifecycle's clock)."""
 
     projects: dict[str, list[Task]] = field(default_factory=dict)
+    lifecycle: Lifecycle | None = None
     _by_id: dict[tuple[str, str], Task] = field(default_factory=dict, init=False, repr=False)
+    # Tasks with a timeline: their record as given, and where they sit in their project's list.
+    _bases: dict[tuple[str, str], Task] = field(default_factory=dict, init=False, repr=False)
+    _places: dict[tuple[str, str], int] = field(default_factory=dict, init=False, repr=False)
     _matches: OrderedDict[tuple[Hashable, ...], list[Task]] = field(
         default_factory=OrderedDict, init=False, repr=False, compare=False
     )
@@ -168,23 +179,53 @@ class TaskStore:
         for project, tasks in self.projects.items():
             for task in tasks:
                 self._by_id[(project, task["task_id"])] = task
+        if self.lifecycle is not None:
+            for key in self.lifecycle.timelines:
+                project, task_id = key
+                if key not in self._by_id:
+                    # A timeline for a task the store lacks brings the task along.
+                    task = {"task_id": task_id}
+                    self.projects.setdefault(project, []).append(task)
+                    self._by_id[key] = task
+                tasks = self.projects[project]
+                self._places[key] = next(i for i, t in enumerate(tasks) if t["task_id"] == task_id)
+                self._bases[key] = dict(self._by_id[key])
+            self._refresh()
+
+    def _refresh(self) -> None:
+        """Bring the tasks that have a timeline up to the clock; drop the cache if one changed."""
+        if self.lifecycle is None:
+            return
+        with self._lock:
+            changed = False
+            for key, steps in self.lifecycle.timelines.items():
+                now = self.lifecycle.view(self._bases[key], steps)
+                if now != self._by_id[key]:
+                    self._by_id[key] = now
+                    self.projects[key[0]][self._places[key]] = now
+                    changed = True
+            if changed:
+                self._matches.clear()
 
     @classmethod
-    def single(cls, project: str, tasks: Iterable[Task]) -> TaskStore:
-        """A store in which only ``project`` has tasks."""
-        return cls(projects={project: list(tasks)})
+    def single(cls, project: str, tasks: Iterable[Task], lifecycle: Lifecycle | None = None) -> TaskStore:
+        """A store in which only ``project`` has tasks (and the timelines of ``lifecycle``)."""
+        return cls(projects={project: list(tasks)}, lifecycle=lifecycle)
 
     def tasks(self, project: str) -> list[Task]:
         """Every task of a project, in store order (unknown projects have none)."""
+        self._refresh()
         return self.projects.get(project, [])
 
     def get(self, project: str, task_id: str) -> Task | None:
         """One task (a shallow copy: nested values are shared and must not be changed), or None."""
+        self._refresh()
         task = self._by_id.get((project, task_id))
         return dict(task) if task is not None else None
 
     def sorted_matches(self, project: str, query: ListQuery) -> list[Task]:
         """Every task of ``project`` that ``query`` matches, in its order (shared: do not change)."""
+        self._refresh()
         key = _cache_key(project, query)
         try:
             hash(key)

@@ -21,7 +21,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from processor_tasks_mock.app import UNFAULTED_PATHS, MockServer, settle
 from processor_tasks_mock.faults import DroppedConnection, FaultInjector
 from processor_tasks_mock.fixtures import FixtureError, check_tasks
+from processor_tasks_mock.lifecycle import ManualClock, MockClock, WallClock, new_lifecycle, parse_lifecycles
 from processor_tasks_mock.settings import FaultSettings, Settings
 from processor_tasks_mock.spec import Spec, load_spec
 
@@ -221,11 +222,13 @@ def _spec(path: Path) -> Spec:
     return load_spec(path)
 
 
-def _app(settings: Settings) -> MockServer:
+def _app(settings: Settings, clock: MockClock) -> MockServer:
     spec = _spec(settings.spec_path)
     # The same project and credentials as the console script would serve with these settings.
-    settled, store = settle(settings, spec)
-    return MockServer(settled, spec, store)
+    settled, store = settle(settings, spec, clock)
+    app = MockServer(settled, spec, store)
+    app.clock = clock
+    return app
 
 
 class MockTokenProvider:
@@ -266,6 +269,10 @@ class MockHandle:
         token: An X-Auth-Token the mock accepts for ``project_id``.
         access_key, secret_key: An AK/SK pair the mock accepts for ``project_id``.
         app: The ASGI application (a Starlette app) itself.
+        clock: The clock task timelines run on: in-process it stands still until
+            :meth:`advance`; over a socket it is wall time (plus what :meth:`advance` added).
+            Hand it to a waiter (``wait_processor_task(..., clock=handle.clock)``): in-process
+            its pauses move this clock instead of sleeping.
     """
 
     def __init__(
@@ -280,6 +287,7 @@ class MockHandle:
         self.base_url = base_url
         self._transport = transport
         self._clients: list[AuthenticatedClient] = []
+        self.clock: MockClock = app.clock
         settings = app.settings
         self.project_id = settings.project
         self.token = next((t for t, p in settings.tokens.items() if p == settings.project), "")
@@ -288,17 +296,37 @@ class MockHandle:
         )
 
     # -- data ------------------------------------------------------------------------------
-    def seed(self, tasks: Iterable[Mapping[str, Any]], *, project: str | None = None) -> None:
+    def seed(
+        self,
+        tasks: Iterable[Mapping[str, Any]],
+        *,
+        project: str | None = None,
+        lifecycles: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    ) -> None:
         """Replace the tasks of ``project`` (default: :attr:`project_id`) with ``tasks``.
 
         Each task must follow the spec's DescribeProcessorTaskResp (only ``task_id`` is
         required); otherwise :class:`~processor_tasks_mock.fixtures.FixtureError` names the
-        record and the JSON path, as for a fixture file.
+        record and the JSON path, as for a fixture file. ``lifecycles`` gives tasks a
+        timeline (task_id -> steps such as ``{"after": 2, "status": "RUNNING"}``; see
+        :mod:`processor_tasks_mock.lifecycle`), which starts now on :attr:`clock`; a task
+        named only there is created. A bad step raises
+        :class:`~processor_tasks_mock.lifecycle.LifecycleError`. Timelines of earlier seeds end.
         """
         records = [dict(task) for task in tasks]
         check_tasks(records, self.app.spec, "seed()")
         owner = project or self.project_id
-        self.app.store = type(self.app.store)(projects={**self.app.store.projects, owner: records})
+        lifecycle = None
+        if lifecycles:
+            timelines = parse_lifecycles(dict(lifecycles), self.app.spec, "seed(lifecycles=...)")
+            lifecycle = new_lifecycle(timelines, owner, self.app.spec, self.clock)
+        # The other projects keep their records as they are now.
+        projects = {name: self.app.store.tasks(name) for name in self.app.store.projects if name != owner}
+        self.app.store = type(self.app.store)(projects={**projects, owner: records}, lifecycle=lifecycle)
+
+    def advance(self, seconds: float) -> None:
+        """Move :attr:`clock` ``seconds`` forward: tasks with a timeline move on as if that much time had passed."""
+        self.clock.advance(seconds)
 
     def tasks(self, project: str | None = None) -> list[dict[str, Any]]:
         """The tasks the mock holds for ``project`` (default: :attr:`project_id`), in store order."""
@@ -513,11 +541,12 @@ def in_process(settings: Settings | None = None, *, fixture: Path | None = None)
     """The mock served to clients in this process through ASGI transports (no socket).
 
     Sync calls run the app on an event loop in one helper thread for the handle's life;
-    async calls run it on their own loop. As over a socket, a dropped connection surfaces as
+    async calls run it on their own loop. Task timelines run on a :class:`ManualClock`
+    that stands still until ``handle.advance(seconds)``. As over a socket, a dropped connection surfaces as
     ``httpx.RemoteProtocolError`` and an answer slower than the client's read timeout as
     ``httpx.ReadTimeout``.
     """
-    app = _app(_settings(settings, fixture))
+    app = _app(_settings(settings, fixture), ManualClock())
     recorder = _Recorder(app)
     with anyio.from_thread.start_blocking_portal() as portal:
         handle = MockHandle(app, recorder, IN_PROCESS_URL, _InProcessTransport(recorder, portal))
@@ -529,8 +558,11 @@ def in_process(settings: Settings | None = None, *, fixture: Path | None = None)
 
 @contextmanager
 def serving(settings: Settings | None = None, *, fixture: Path | None = None) -> Iterator[MockHandle]:
-    """The mock on a free 127.0.0.1 port, served by uvicorn in a background thread."""
-    app = _app(_settings(settings, fixture))
+    """The mock on a free 127.0.0.1 port, served by uvicorn in a background thread.
+
+    Task timelines run on wall time (a :class:`WallClock`; ``handle.advance()`` jumps ahead).
+    """
+    app = _app(_settings(settings, fixture), WallClock())
     recorder = _Recorder(app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

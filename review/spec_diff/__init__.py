@@ -6,8 +6,9 @@ Two layers give one report, each change with a rule id from the registry in rule
 - the wire: what a request may send and an answer may carry, walked over the two parsed
   specs with oasdiff's direction rule (a request breaks when it accepts less, a response
   when it may carry more), plus what generated code cannot show: `style`/`explode`,
-  statuses, headers, bounds, security, servers, and `x-pagination`, whose changes alter
-  how the paging helpers walk without changing their signatures;
+  statuses, headers, bounds, security, servers, and `x-pagination` and `x-waiters`, whose
+  changes alter how the paging helpers walk and the waiters wait without changing their
+  signatures;
 - the generated API: the client regenerated from each spec with the pinned generator,
   and the two packages' public APIs compared with griffe (generated_api.py): a removed
   or renamed module, function, class, attribute, enum member or parameter, or a changed
@@ -24,7 +25,7 @@ it), so the wire layer is our own walk. One module per family:
     parameters.py     parameters and request bodies
     responses.py      statuses, media types, response headers
     security.py       security requirements and schemes, servers
-    operations.py     operations, x-pagination
+    operations.py     operations, x-pagination, x-waiters
     generated_api.py  regenerate + griffe
     rules.py          the registry of rule ids, families and verdicts
     cli.py            the report and the command line (`python -m review.spec_diff`)
@@ -37,7 +38,7 @@ from typing import Any
 
 from . import generated_api
 from .loading import Spec, SpecDiffError
-from .operations import compare_operations, compare_pagination, operations
+from .operations import compare_operations, compare_pagination, compare_waiters, operations
 from .parameters import compare_parameters, compare_request_bodies, parameters
 from .responses import compare_responses
 from .rules import FAMILIES, INFORMATIONAL_FAMILIES, RULES, Change, Report, Rule
@@ -95,6 +96,7 @@ def wire_diff(old_document: Mapping[str, JSON], new_document: Mapping[str, JSON]
         compare_request_bodies(old, new, op, op_a.get("requestBody"), op_b.get("requestBody"), report)
         compare_responses(old, new, op, op_a.get("responses") or {}, op_b.get("responses") or {}, report)
         compare_pagination(op_a.get("x-pagination"), op_b.get("x-pagination"), op, report)
+        compare_waiters(op_a.get("x-waiters"), op_b.get("x-waiters"), op, report)
         # An operation's own `security` replaces the top-level one; when neither version has
         # its own, the top-level comparison above covers it.
         if "security" in op_a or "security" in op_b:

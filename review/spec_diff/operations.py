@@ -1,9 +1,10 @@
 """Operations: which exist (by method and path), and the operation extensions the generated
-helpers are built from (`x-pagination`).
+helpers are built from (`x-pagination`, `x-waiters`).
 
-Paging keeps a rule of its own although the generated API is compared too: the paging
-helpers' signatures stay the same when `x-pagination` changes (a new `first-page`, another
-`items` field), only how they walk changes, which no comparison of names or types can see.
+Paging and waiting keep rules of their own although the generated API is compared too: the
+helpers' signatures stay the same when `x-pagination` or `x-waiters` changes (a new
+`first-page`, another success value), only how they walk or wait changes, which no
+comparison of names or types can see.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ JSON = Any
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Keys of `x-pagination` that only document it.
 PAGINATION_DOC_KEYS = {"description"}
+# Keys of a waiter in `x-waiters` that only document it.
+WAITER_DOC_KEYS = {"description"}
 Operations = dict[tuple[str, str], tuple[str, Mapping[str, JSON], Mapping[str, JSON]]]
 
 
@@ -64,3 +67,24 @@ def compare_pagination(a: JSON, b: JSON, op: str, report: Report) -> None:
                 f"{op} x-pagination.{key}".rstrip("."),
                 f"{pa.get(key)!r} -> {pb.get(key)!r} (the paging helpers would walk differently)",
             )
+
+
+def compare_waiters(a: JSON, b: JSON, op: str, report: Report) -> None:
+    """`x-waiters`, like `x-pagination`: the generated waiters (and `processor-tasks wait`)
+    are built from it, so a waiter removed or changed in any way but its description breaks."""
+    wa = a if isinstance(a, Mapping) else ({} if a is None else {"": a})
+    wb = b if isinstance(b, Mapping) else ({} if b is None else {"": b})
+    for name in sorted(set(wa) - set(wb), key=str):
+        report.add("waiter-removed", f"{op} x-waiters.{name}", "the generated waiter is built from x-waiters")
+    for name in sorted(set(wb) - set(wa), key=str):
+        report.add("waiter-added", f"{op} x-waiters.{name}", "new waiter")
+    for name in sorted(set(wa) & set(wb), key=str):
+        xa = wa[name] if isinstance(wa[name], Mapping) else {"": wa[name]}
+        xb = wb[name] if isinstance(wb[name], Mapping) else {"": wb[name]}
+        for key in sorted((set(xa) | set(xb)) - WAITER_DOC_KEYS, key=str):
+            if xa.get(key) != xb.get(key):
+                report.add(
+                    "waiter-changed",
+                    f"{op} x-waiters.{name}.{key}".rstrip("."),
+                    f"{xa.get(key)!r} -> {xb.get(key)!r} (the generated waiter would wait differently)",
+                )

@@ -32,6 +32,7 @@ class Rule:
 FAMILIES: dict[str, str] = {
     "operations": "operations",
     "pagination": "operations",
+    "waiters": "operations",
     "parameters": "parameters",
     "parameter-required": "parameters",
     "parameter-serialization": "parameters",
@@ -65,6 +66,9 @@ RULES: dict[str, Rule] = {
     "pagination-changed": Rule("pagination", BREAKING),
     "pagination-removed": Rule("pagination", BREAKING),
     "pagination-added": Rule("pagination", SAFE),
+    "waiter-changed": Rule("waiters", BREAKING),
+    "waiter-removed": Rule("waiters", BREAKING),
+    "waiter-added": Rule("waiters", SAFE),
     # parameters.py: request inputs other than body schemas.
     "parameter-removed": Rule("parameters", BREAKING),
     "required-parameter-added": Rule("parameters", BREAKING),

@@ -224,7 +224,8 @@ def test_exit_codes_are_distinct_per_error_class() -> None:
     exported = [getattr(errors, name) for name in errors.__all__]
     classes_exported = {c for c in exported if isinstance(c, type) and issubclass(c, errors.ProcessorTasksError)}
     assert classes_exported - {errors.APIStatusError} <= set(cli.EXIT_CODES)
-    assert set(cli.EXIT_MEANINGS) == {*cli.EXIT_CODES.values(), 0, 130, 141}  # --help explains each
+    # --help explains each, the wait's code per failure state included
+    assert set(cli.EXIT_MEANINGS) == {*cli.EXIT_CODES.values(), *cli.WAIT_FAILURE_EXIT_CODES.values(), 0, 130, 141}
     assert cli.exit_code_for(errors.APITimeoutError("slow")) == 11  # not its parent's 12
     not_found = errors.error_for_status(400, b'{"error_code": "ModelArts.4700", "error_msg": "gone"}', {})
     assert cli.exit_code_for(not_found) == 15  # a 400 with a not-found code is not a BadRequestError's 7
@@ -290,3 +291,64 @@ def test_a_list_that_grows_during_all_warns_or_with_strict_exits_17(
     assert out.getvalue().splitlines()[0] == '{"task_id":"t0","create_time":100}'
     if strict:
         assert "page walk stopped" in capsys.readouterr().err
+
+
+WAIT_TIMELINES = {
+    "done": [{"after": 0.3, "status": "RUNNING"}, {"after": 0.4, "status": "COMPLETED"}],
+    "fails": [{"after": 0.2, "status": "RUNNING"}, {"after": 0.2, "status": "FAILED", "error_msg": "OBS denied."}],
+    "stops": [{"after": 0.2, "status": "STOPPED"}],
+    "never": [{"after": 0, "status": "RUNNING"}],
+}
+
+
+@pytest.fixture(scope="module")
+def lifecycle_mock_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The mock as a process whose tasks follow WAIT_TIMELINES on wall time (--lifecycle's variable)."""
+    path = tmp_path_factory.mktemp("lifecycle") / "lifecycle.json"
+    path.write_text(json.dumps(WAIT_TIMELINES))
+    with running_mock_server({"MOCK_LIFECYCLE": str(path)}) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    ("task_id", "args", "code", "status"),
+    [
+        ("done", [], 0, 2),
+        ("fails", [], 23, 3),
+        ("stops", [], 24, 4),
+        ("never", ["--timeout", "1"], 21, 1),
+        ("never", ["--until", "running"], 0, 1),
+        ("no-such-task", [], 15, None),
+    ],
+)
+def test_wait_exits_with_one_code_per_outcome(
+    lifecycle_mock_url: str, task_id: str, args: list[str], code: int, status: int | None
+) -> None:
+    result = run_cli(lifecycle_mock_url, "wait", task_id, "--poll", "0.1", *args)
+    assert result.returncode == code, result.stderr
+    if status is None:
+        assert result.stdout == "" and "error: HTTP 404" in result.stderr
+        return
+    # The final task (or the last one seen) on stdout, as JSON.
+    task = json.loads(result.stdout)
+    assert task["task_id"] == task_id and task["status"] == status
+    assert f"processor-tasks: task {task_id}: " in result.stderr  # progress, one line per poll
+    if code == 23:
+        assert (
+            task["error_msg"] == "OBS denied." and "error: task_id fails ended in FAILED: OBS denied." in result.stderr
+        )
+    if code == 21:
+        assert "gave up waiting" in result.stderr
+
+
+def test_wait_quiet_and_its_options_come_from_the_contract(lifecycle_mock_url: str) -> None:
+    result = run_cli(lifecycle_mock_url, "wait", "done", "--poll", "0.1", "--quiet")
+    assert result.returncode == 0 and result.stderr == "" and json.loads(result.stdout)["status"] == 2
+    bad = run_cli(lifecycle_mock_url, "wait", "done", "--until", "DONE")
+    assert bad.returncode == 2 and "--until" in bad.stderr
+    parser = cli.build_parser()
+    waiting = parser._subparsers._group_actions[0].choices["wait"]  # type: ignore[union-attr, index]
+    until = next(a for a in waiting._actions if a.dest == "until")
+    assert list(until.choices or []) == ["COMPLETED", "FAILED", "STOPPED", "INITIALIZED", "RUNNING"]
+    assert cli.WAIT_FAILURE_EXIT_CODES == {3: 23, 4: 24}
+    assert cli.exit_code_for(errors.WaitTimeoutError("t", task=None, status=None, state=None, elapsed=1, polls=1)) == 21

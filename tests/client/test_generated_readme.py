@@ -11,6 +11,7 @@ import pytest
 import yaml
 from processor_tasks_client import auth, cli, environment
 from processor_tasks_client.api.processor_tasks import list_processor_tasks
+from processor_tasks_client.models import TaskStatus
 
 from tests.paths import GENERATED, SPEC
 
@@ -38,7 +39,10 @@ def test_python_snippets_run_in_order_against_the_mock(mock_server_url: str, mon
         "TASK_ID": first.tasks[0].task_id,
     }
     snippets = re.findall(r"```python\n(.*?)```", README, flags=re.S)
-    assert len(snippets) == 6
+    assert len(snippets) == 7
+    # The waiting snippet waits on TASK_ID: the seeded store's first task is final (STOPPED), so
+    # the wait ends on its first poll.
+    assert first.tasks[0].status in (2, 3, 4)
     printed = []
     for code in snippets:
         out = io.StringIO()
@@ -50,7 +54,10 @@ def test_python_snippets_run_in_order_against_the_mock(mock_server_url: str, mon
     assert len(printed[1]) == first.count  # from_env walked every task of the default workspace
     assert printed[2] == [first.tasks[0].name]  # AK/SK signed describe
     assert printed[3] == ["True"]  # a client whose credentials come from a provider
-    assert printed[5][0].startswith("404 ModelArts.4700")
+    status = TaskStatus(first.tasks[0].status)
+    assert printed[5][0].startswith(f"{status.name} 0.")  # progress=, after the one poll
+    assert printed[5][1:] == ([] if status == 2 else [f"{status.name} {first.tasks[0].error_msg or None}"])
+    assert printed[6][0].startswith("404 ModelArts.4700")
 
 
 def test_parameter_tables_follow_the_spec() -> None:
@@ -93,7 +100,10 @@ def test_exit_code_table_matches_the_command_line() -> None:
     for error_class, code in cli.EXIT_CODES.items():
         if error_class.__module__.endswith("errors") and code not in (cli.EXIT_ERROR,):
             assert error_class.__name__ in table[str(code)], (error_class, code)
-    assert set(table) == {str(c) for c in cli.EXIT_CODES.values()} | {"0", "130", "141"}
+    failures = {str(c) for c in cli.WAIT_FAILURE_EXIT_CODES.values()}
+    assert set(table) == {str(c) for c in cli.EXIT_CODES.values()} | failures | {"0", "130", "141"}
+    for name, _value in cli.WAITER["failure"]:
+        assert any(name in text for code, text in table.items() if code in failures), name
 
 
 def test_the_guide_stands_alone() -> None:

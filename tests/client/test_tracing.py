@@ -319,3 +319,27 @@ print(len(list(list_processor_tasks.iter_items("p", client=client))))
 def test_the_extra_pins_the_api_only() -> None:
     text = (ROOT / "generated_client" / "pyproject.toml").read_text(encoding="utf-8")
     assert 'tracing = ["opentelemetry-api>=1.27.0"]' in text
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_wait_is_one_span_over_its_polls(mode: str, spans: InMemorySpanExporter) -> None:
+    from processor_tasks_mock.testing import in_process
+
+    timeline = [{"after": 1, "status": "RUNNING"}, {"after": 3, "status": "FAILED", "error_msg": "denied"}]
+    with in_process() as handle:
+        handle.seed([], lifecycles={"t": timeline})
+        tasks = handle.processor_tasks()
+        with pytest.raises(errors.TaskFailedError):
+            if mode == "sync":
+                tasks.wait_processor_task("t", clock=handle.clock)
+            else:
+                await tasks.await_processor_task("t", clock=handle.clock)
+    finished = spans.get_finished_spans()
+    (wait,) = [s for s in finished if s.name == "DescribeProcessorTask wait"]
+    calls = [s for s in finished if s.name == "DescribeProcessorTask"]
+    assert len(calls) >= 2 and all(ids(call)[1] == ids(wait)[0] for call in calls)  # the polls are its children
+    assert wait.attributes is not None and wait.attributes["modelarts.wait.for"] == "COMPLETED"
+    assert wait.attributes["modelarts.wait.state"] == "FAILED" and wait.attributes["modelarts.wait.polls"] == len(calls)
+    polls = [e.attributes for e in wait.events if e.name == "poll" and e.attributes is not None]
+    assert len(polls) == len(calls) and polls[-1].get("modelarts.wait.state") == "FAILED"
+    assert wait.status.status_code == StatusCode.ERROR

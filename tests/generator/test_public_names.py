@@ -161,10 +161,14 @@ def test_renamed_enum_member_with_bump_and_ack_regenerates(tmp_path: Path) -> No
     major = int(version.split(".")[0]) + 1
     assert "[INITIALIZED, RUNNING, COMPLETED, FAILED, STOPPED]" in text and f"  version: {version}\n" in text
     spec = tmp_path / "processor-tasks.yaml"
+    # The waiter names the member too (x-waiters success list), so it follows the rename.
+    assert "          success: [COMPLETED]\n" in text
     spec.write_text(
         text.replace(
             "[INITIALIZED, RUNNING, COMPLETED, FAILED, STOPPED]", "[INITIALIZED, RUNNING, DONE, FAILED, STOPPED]"
-        ).replace(f"  version: {version}\n", f"  version: {major}.0.0\n", 1)
+        )
+        .replace("          success: [COMPLETED]\n", "          success: [DONE]\n")
+        .replace(f"  version: {version}\n", f"  version: {major}.0.0\n", 1)
     )
     refused = run_make_generate(spec, out, changelog(tmp_path, f"{major}.0.0"))
     assert refused.returncode == 1 and f"{TASK_STATUS}.COMPLETED" in refused.stderr, refused.stderr

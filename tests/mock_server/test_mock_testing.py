@@ -164,7 +164,7 @@ def test_socket_clients_ignore_a_proxy_in_the_environment(monkeypatch: pytest.Mo
 
 def test_the_readme_example_suite_passes_with_the_plugin(tmp_path: Path) -> None:
     code = re.findall(r"```python\n(.*?)```", (ROOT / "mock_server" / "README.md").read_text(), flags=re.S)
-    assert len(code) == 2  # the pytest example, then the expiring credential (which uses its imports)
+    assert len(code) == 3  # the pytest example, the expiring credential and the lifecycle one (both use its imports)
     (tmp_path / "test_readme_example.py").write_text("\n".join(code))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "generated_client"), str(ROOT / "mock_server")])}
     done = subprocess.run(
@@ -176,4 +176,4 @@ def test_the_readme_example_suite_passes_with_the_plugin(tmp_path: Path) -> None
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0 and "3 passed" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0 and "5 passed" in done.stdout, done.stdout + done.stderr

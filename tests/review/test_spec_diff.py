@@ -195,6 +195,11 @@ CASES: dict[str, tuple[str, set[tuple[str, bool]]]] = {
     "pagination-style-changed": ("pagination", {("pagination-changed", B)}),
     "pagination-removed": ("pagination", {("pagination-removed", B)}),
     "pagination-removed>base": ("pagination", {("pagination-added", OK)}),
+    # x-waiters drives the generated waiters, like x-pagination the paging helpers.
+    "waiter-added": ("waiters", {("waiter-added", OK)}),
+    "waiter-added>waiter-changed": ("waiters", {("waiter-changed", B)}),
+    "waiter-added>base": ("waiters", {("waiter-removed", B)}),
+    "waiter-added>waiter-described": ("waiters", set()),
     # Servers are informational: clients configure their base URL.
     "server-url-changed": ("servers", {("server-url-changed", OK)}),
     "server-removed": ("servers", {("server-removed", OK)}),
@@ -286,6 +291,24 @@ def test_any_change_to_a_pagination_key_is_breaking(key: str) -> None:
         report = wire_diff(old, new)
         assert [(c.id, c.breaking) for c in report.changes] == [
             (f"pagination-changed GET /v1/{{project_id}}/things x-pagination.{key}", True)
+        ]
+
+
+@pytest.mark.parametrize(
+    "key", ["field", "success", "failure", "pending", "delay", "multiplier", "max-delay", "timeout"]
+)
+def test_any_change_to_a_waiter_key_is_breaking(key: str) -> None:
+    old = load(FIXTURES / "waiter-added.yaml")
+    for new_value in ("changed", None):
+        new = copy.deepcopy(old)
+        waiter = new["paths"]["/v1/{project_id}/things"]["get"]["x-waiters"]["wait"]
+        if new_value is None:
+            del waiter[key]
+        else:
+            waiter[key] = new_value
+        report = wire_diff(old, new)
+        assert [(c.id, c.breaking) for c in report.changes] == [
+            (f"waiter-changed GET /v1/{{project_id}}/things x-waiters.wait.{key}", True)
         ]
 
 
