@@ -105,8 +105,13 @@ def build(document: JSON, label: str) -> Path:
     spec_path.write_text(text, encoding="utf-8")
     try:
         project: Path = regenerate.render(spec_path, document, regenerate._pinned_versions(), workdir, in_process=True)
-    except regenerate.GenerationError as exc:
-        last = [line for line in str(exc).splitlines() if line.strip()][-1].strip()
+    except Exception as exc:  # GenerationError, or the renderer's own checks failing on this spec
+        lines = [line for line in str(exc).splitlines() if line.strip()] or [""]
+        last = (
+            f"{exc.__class__.__name__}: {lines[-1].strip()}"
+            if not isinstance(exc, regenerate.GenerationError)
+            else lines[-1].strip()
+        )
         raise SpecDiffError(
             label,
             f"the pinned generator cannot build a client from it ({last[:200]}); "
