@@ -160,10 +160,15 @@ def _operation(operation_id: str) -> tuple[str, dict[str, Any]]:
 LIST_KEY, LIST_OPERATION = _operation("ListProcessorTasks")
 DESCRIBE_KEY, DESCRIBE_OPERATION = _operation("DescribeProcessorTask")
 PAGING: dict[str, Any] = CONTRACT["pagination"][LIST_KEY]
-WAITER: dict[str, Any] = CONTRACT["waiters"][DESCRIBE_KEY]["wait"]
+# The `wait` command and --concurrency exist when the contract describes them (x-waiters,
+# x-pagination.concurrency): a client built from a contract without them has neither.
+WAITER: dict[str, Any] | None = CONTRACT["waiters"].get(DESCRIBE_KEY, {}).get("wait")
+CONCURRENT_PAGING = bool(PAGING.get("concurrency"))
 # One exit code per failure state of the contract's waiter, in the contract's order (23 FAILED, ...).
-WAIT_FAILURE_EXIT_CODES: dict[Any, int] = {value: 23 + i for i, (_, value) in enumerate(WAITER["failure"])}
-EXIT_MEANINGS.update({23 + i: f"task {name}" for i, (name, _) in enumerate(WAITER["failure"])})
+WAIT_FAILURE_EXIT_CODES: dict[Any, int] = {
+    value: 23 + i for i, (_, value) in enumerate(WAITER["failure"] if WAITER else [])
+}
+EXIT_MEANINGS.update({23 + i: f"task {name}" for i, (name, _) in enumerate(WAITER["failure"] if WAITER else [])})
 BOUND = "project_id"  # from the environment, as ProcessorTasks.from_env() does
 
 
@@ -300,13 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"walk every page ({PAGING['page-param']} must not be given; --{PAGING['limit-param']} is the page "
         "size) and stream the tasks as their pages arrive",
     )
-    listing.add_argument(
-        "--concurrency",
-        type=_concurrency,
-        metavar="N",
-        help=f"with --all: fetch up to N pages side by side, 1 to {MAX_CONCURRENCY} (default: 1, one at a time, "
-        "so that a rate-limited server is not hit harder than it asks for); a 429 or 503 slows the walk down",
-    )
+    if CONCURRENT_PAGING:
+        listing.add_argument(
+            "--concurrency",
+            type=_concurrency,
+            metavar="N",
+            help=f"with --all: fetch up to N pages side by side, 1 to {MAX_CONCURRENCY} (default: 1, one at a "
+            "time, so that a rate-limited server is not hit harder than it asks for); a 429 or 503 slows the "
+            "walk down",
+        )
     listing.add_argument("--output", choices=["table", "json", "jsonl"], default="table", help="default: table")
     listing.add_argument("--quiet", action="store_true", help="no progress on stderr with --all")
     listing.add_argument(
@@ -328,11 +335,17 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("--output", choices=["json", "table"], default="json", help="default: json")
     _add_timeout(describe)
 
-    states = [name for key in ("success", "failure", "pending") for name, _ in WAITER[key]]
+    if WAITER is not None:
+        _add_wait_command(commands, WAITER)
+    return parser
+
+
+def _add_wait_command(commands: argparse._SubParsersAction[argparse.ArgumentParser], waiter: Mapping[str, Any]) -> None:
+    states = [name for key in ("success", "failure", "pending") for name, _ in waiter[key]]
     waiting = commands.add_parser(
         "wait",
         help="Wait until a task's status is final",
-        description=WAITER["description"],
+        description=waiter["description"],
         formatter_class=_HelpFormatter,
     )
     for entry in DESCRIBE_OPERATION["parameters"].values():
@@ -344,8 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=str.upper,
         choices=states,
         metavar="{" + ",".join(states) + "}",
-        help=f"a {WAITER['field']} that ends the wait with exit 0; give it once per value "
-        f"(default: {', '.join(name for name, _ in WAITER['success'])})",
+        help=f"a {waiter['field']} that ends the wait with exit 0; give it once per value "
+        f"(default: {', '.join(name for name, _ in waiter['success'])})",
     )
     waiting.add_argument(
         "--timeout",
@@ -353,18 +366,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="SECONDS",
         help=f"most seconds to wait in all, failed polls included; past it the command exits 21. "
-        f"Default: {WAITER['timeout']:g} s",
+        f"Default: {waiter['timeout']:g} s",
     )
     waiting.add_argument(
         "--poll",
         type=_seconds,
         default=None,
         metavar="SECONDS",
-        help=f"pause between polls, with jitter (default: {WAITER['delay']:g} s, growing {WAITER['multiplier']:g}x "
-        f"per poll up to {WAITER['max-delay']:g} s)",
+        help=f"pause between polls, with jitter (default: {waiter['delay']:g} s, growing {waiter['multiplier']:g}x "
+        f"per poll up to {waiter['max-delay']:g} s)",
     )
     waiting.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    return parser
 
 
 def _arguments(operation: Mapping[str, Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -497,8 +509,11 @@ def _path_arguments(args: argparse.Namespace) -> list[Any]:
 
 def _wait(args: argparse.Namespace, client: Any, project_id: str, out: TextIO, err: TextIO) -> int:
     path_args = _path_arguments(args)
+    assert WAITER is not None  # the command exists only with a waiter
+    # getattr: the function is generated only from a contract with a waiter.
+    wait = getattr(describe_processor_task, "wait")  # noqa: B009
     try:
-        task = describe_processor_task.wait(
+        task = wait(
             project_id,
             *path_args,
             client=client,
@@ -534,9 +549,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: 
         kwargs = _arguments(LIST_OPERATION, args)
         if args.all:
             kwargs.pop(PAGING["page-param"], None)
-            walk = list_processor_tasks.iter_pages(
-                project_id, client=client, strict=args.strict, concurrency=args.concurrency or 1, **kwargs
-            )
+            if CONCURRENT_PAGING:
+                kwargs["concurrency"] = args.concurrency or 1
+            walk = list_processor_tasks.iter_pages(project_id, client=client, strict=args.strict, **kwargs)
             # closing(): the walk ends, with its pages in flight, before the client closes.
             with closing(walk) as pages:
                 _write_list(pages, args.output, out, _Progress(err, not args.quiet), single_page=False)

@@ -103,6 +103,7 @@ def test_exit_code_table_matches_the_command_line() -> None:
             assert error_class.__name__ in table[str(code)], (error_class, code)
     failures = {str(c) for c in cli.WAIT_FAILURE_EXIT_CODES.values()}
     assert set(table) == {str(c) for c in cli.EXIT_CODES.values()} | failures | {"0", "130", "141"}
+    assert cli.WAITER is not None  # this contract has a waiter
     for name, _value in cli.WAITER["failure"]:
         assert any(name in text for code, text in table.items() if code in failures), name
 
