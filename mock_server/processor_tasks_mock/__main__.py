@@ -38,8 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--project",
-        help="project that owns the tasks (MOCK_PROJECT, default mock-project); mock-token and MOCKAK/MOCKSK move "
-        "to it unless MOCK_TOKENS / MOCK_AKSK are set",
+        help="project that owns the tasks (MOCK_PROJECT, default mock-project or the fixture's); if given, it must "
+        "agree with a fixture that names its project; mock-token and MOCKAK/MOCKSK move to it unless MOCK_TOKENS / "
+        "MOCK_AKSK are set",
     )
     parser.add_argument(
         "--lifecycle",

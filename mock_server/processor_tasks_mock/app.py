@@ -45,7 +45,7 @@ from processor_tasks_mock.faults import DroppedConnection, Fault, FaultInjector
 from processor_tasks_mock.fixtures import FixtureError, load_fixture
 from processor_tasks_mock.lifecycle import MockClock, WallClock, load_lifecycles, new_lifecycle
 from processor_tasks_mock.seed import generate_tasks
-from processor_tasks_mock.settings import DEFAULT_PROJECT, Settings
+from processor_tasks_mock.settings import Settings
 from processor_tasks_mock.spec import Spec, SpecError, load_spec
 from processor_tasks_mock.store import ListQuery, TaskStore
 from processor_tasks_mock.validation import OperationParameters, ParameterError, operation_parameters
@@ -247,7 +247,7 @@ class MockServer(Starlette):
         secret = secrets.token_hex(16)
         token = secrets.token_hex(32)
         expires_at = self.settings.clock() + ttl
-        self.aksk[access] = (secret, project or self.settings.project)
+        self.aksk[access] = (secret, project or self.settings.served_project)
         self.security_tokens[access] = token
         self.expires_at[access] = expires_at
         credential = {
@@ -315,9 +315,9 @@ def build_store(settings: Settings, spec: Spec, clock: MockClock | None = None) 
     """The fixture's tasks when MOCK_FIXTURE is set, else the seeded ones; with MOCK_LIFECYCLE,
     their timelines, started now on ``clock`` (default: wall time)."""
     if settings.fixture_path is not None:
-        project, tasks = load_fixture(settings.fixture_path, spec, settings.project)
+        project, tasks = load_fixture(settings.fixture_path, spec, settings.served_project)
     else:
-        project, tasks = settings.project, generate_tasks(settings.seed, settings.task_count)
+        project, tasks = settings.served_project, generate_tasks(settings.seed, settings.task_count)
     lifecycle = None
     if settings.lifecycle_path is not None:
         timelines = load_lifecycles(settings.lifecycle_path, spec)
@@ -328,24 +328,27 @@ def build_store(settings: Settings, spec: Spec, clock: MockClock | None = None) 
 def settle(settings: Settings, spec: Spec, clock: MockClock | None = None) -> tuple[Settings, TaskStore]:
     """The settings the mock really runs with, and its store.
 
-    A fixture that names its project makes it the mock's project: it replaces the default
-    ``mock-project``, and a project configured to anything else that disagrees with it is
-    refused with FixtureError rather than silently serving tasks nobody can reach. The
-    default credentials then follow the project (:meth:`Settings.with_default_credentials`).
-    Task timelines (``lifecycle_path``) run on ``clock`` (default: wall time).
+    A fixture that names its project makes it the mock's project when none was given
+    (``Settings.project`` is None); a project that was given (``MOCK_PROJECT``, ``--project``,
+    ``project=``), even ``mock-project`` itself, and disagrees with the fixture's is refused
+    with FixtureError rather than silently serving tasks nobody asked for. The settings
+    returned always name the project served. The default credentials then follow it
+    (:meth:`Settings.with_default_credentials`). Task timelines (``lifecycle_path``) run on
+    ``clock`` (default: wall time).
     """
     store = build_store(settings, spec, clock)
+    served = settings.served_project
     if settings.fixture_path is not None:
         # build_store puts a fixture's tasks in exactly one project: the one it names, if any.
-        owner = next(iter(store.projects), settings.project)
-        if owner != settings.project:
-            if settings.project != DEFAULT_PROJECT:
+        owner = next(iter(store.projects), served)
+        if owner != served:
+            if settings.project is not None:
                 raise FixtureError(
                     f"fixture {settings.fixture_path} names project {owner!r}, but the mock is configured for "
                     f"project {settings.project!r} (MOCK_PROJECT, --project or project=): drop one or make them agree"
                 )
-            settings = dataclasses.replace(settings, project=owner)
-    return settings.with_default_credentials(), store
+            served = owner
+    return dataclasses.replace(settings, project=served).with_default_credentials(), store
 
 
 def create_app(settings: Settings | None = None) -> MockServer:

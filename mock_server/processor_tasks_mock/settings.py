@@ -18,8 +18,9 @@ Credentials
         (``/openstack/latest/securitykey``) issues stay valid.
 
 Data
-    ``MOCK_PROJECT`` [mock-project]  project that owns the seeded tasks (other projects are empty).
-                                     The default credentials move to it (see
+    ``MOCK_PROJECT`` [unset: mock-project, or the fixture's project]  project that owns the
+                                     seeded tasks (other projects are empty). The default
+                                     credentials move to it (see
                                      :meth:`Settings.with_default_credentials`).
     ``MOCK_SEED`` [20240101]         seed of the generated store.
     ``MOCK_TASK_COUNT`` [320]        number of generated tasks (at least 50, so that every
@@ -27,8 +28,8 @@ Data
     ``MOCK_FIXTURE`` [unset]         JSON file replacing the generated tasks: a list of task
                                      objects, or ``{"project": "...", "tasks": [...]}``. A
                                      project named there is the mock's project; a
-                                     ``MOCK_PROJECT`` other than the default that names
-                                     another one is refused.
+                                     ``MOCK_PROJECT`` that names another one is refused,
+                                     even when it is ``mock-project``.
     ``MOCK_LIFECYCLE`` [unset]       JSON file of task timelines (``{"TASK_ID": [step, ...]}``,
                                      see :mod:`processor_tasks_mock.lifecycle`), run on wall time.
 
@@ -150,7 +151,9 @@ class Settings:
     aksk: Mapping[str, tuple[str, str]] = field(default_factory=lambda: dict(DEFAULT_AKSK))
     clock_skew_seconds: int = 900
     temporary_ttl_seconds: int = 3600
-    project: str = DEFAULT_PROJECT
+    # None: not given, so a fixture that names its project may set it (see app.settle);
+    # any value, mock-project included, is the user's word and must agree with the fixture.
+    project: str | None = None
     seed: int = 20240101
     task_count: int = 320
     fixture_path: Path | None = None
@@ -160,6 +163,14 @@ class Settings:
     clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
+        # A path given as text (a marker's argument, code written in haste) is a path, not a
+        # crash deep inside loading; anything else is refused here, naming the field.
+        for name in ("spec_path", "fixture_path", "lifecycle_path"):
+            value = getattr(self, name)
+            if isinstance(value, str | os.PathLike) and not isinstance(value, Path):
+                object.__setattr__(self, name, Path(value))
+            elif value is not None and not isinstance(value, Path):
+                raise SettingsError(f"{name} must be a path (str or Path), got {value!r}")
         # Each message names the variable and the command-line option that set the value.
         if not 0 <= self.port <= 65535:
             raise SettingsError(f"PORT (--port) must be between 0 and 65535, got {self.port}")
@@ -173,8 +184,18 @@ class Settings:
             raise SettingsError("MOCK_CLOCK_SKEW_SECONDS must not be negative")
         if self.temporary_ttl_seconds < 1:
             raise SettingsError("MOCK_TEMPORARY_TTL must be at least 1")
-        if not self.project:
-            raise SettingsError("MOCK_PROJECT must not be empty")
+        if self.project is not None and (not isinstance(self.project, str) or not self.project):
+            raise SettingsError(f"MOCK_PROJECT (--project, project=) must be a non-empty string, got {self.project!r}")
+
+    @property
+    def served_project(self) -> str:
+        """The project the mock serves: :attr:`project`, or ``mock-project`` when none was given.
+
+        Before :func:`processor_tasks_mock.app.settle` has read a fixture, a fixture that
+        names its project can still change this; the settings a running mock holds always
+        carry the project it serves in :attr:`project`.
+        """
+        return self.project if self.project is not None else DEFAULT_PROJECT
 
     def with_default_credentials(self) -> Settings:
         """These settings, with the default credentials moved to :attr:`project` if it has none.
@@ -186,11 +207,11 @@ class Settings:
         ``MOCK_AKSK``, ``tokens=``, ``aksk=``) are used exactly as given. The console script,
         ``create_app`` and the pytest fixtures all apply this rule.
         """
-        tokens, aksk = self.tokens, self.aksk
-        if tokens == DEFAULT_TOKENS and self.project not in tokens.values():
-            tokens = {**tokens, "mock-token": self.project}
-        if aksk == DEFAULT_AKSK and self.project not in (project for _, project in aksk.values()):
-            aksk = {**aksk, "MOCKAK": ("MOCKSK", self.project)}
+        tokens, aksk, served = self.tokens, self.aksk, self.served_project
+        if tokens == DEFAULT_TOKENS and served not in tokens.values():
+            tokens = {**tokens, "mock-token": served}
+        if aksk == DEFAULT_AKSK and served not in (project for _, project in aksk.values()):
+            aksk = {**aksk, "MOCKAK": ("MOCKSK", served)}
         if tokens is self.tokens and aksk is self.aksk:
             return self
         return dataclasses.replace(self, tokens=tokens, aksk=aksk)
@@ -210,7 +231,8 @@ class Settings:
             aksk=_parse_aksk(env["MOCK_AKSK"]) if "MOCK_AKSK" in env else dict(DEFAULT_AKSK),
             clock_skew_seconds=_int(env, "MOCK_CLOCK_SKEW_SECONDS", 900),
             temporary_ttl_seconds=_int(env, "MOCK_TEMPORARY_TTL", 3600),
-            project=env.get("MOCK_PROJECT", DEFAULT_PROJECT).strip() or DEFAULT_PROJECT,
+            # Unset or blank: not given (a fixture's project may then set it).
+            project=env.get("MOCK_PROJECT", "").strip() or None,
             seed=_int(env, "MOCK_SEED", 20240101),
             task_count=_int(env, "MOCK_TASK_COUNT", 320),
             fixture_path=Path(fixture) if fixture else None,

@@ -289,10 +289,10 @@ class MockHandle:
         self._clients: list[AuthenticatedClient] = []
         self.clock: MockClock = app.clock
         settings = app.settings
-        self.project_id = settings.project
-        self.token = next((t for t, p in settings.tokens.items() if p == settings.project), "")
+        self.project_id = settings.served_project
+        self.token = next((t for t, p in settings.tokens.items() if p == self.project_id), "")
         self.access_key, (self.secret_key, _) = next(
-            ((ak, entry) for ak, entry in settings.aksk.items() if entry[1] == settings.project), ("", ("", ""))
+            ((ak, entry) for ak, entry in settings.aksk.items() if entry[1] == self.project_id), ("", ("", ""))
         )
 
     # -- data ------------------------------------------------------------------------------

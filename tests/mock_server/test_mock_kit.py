@@ -22,6 +22,7 @@ import httpx
 import pytest
 from processor_tasks_client import AkSkAuth, AuthenticatedClient, errors
 from processor_tasks_client.api.processor_tasks import describe_processor_task, list_processor_tasks
+from processor_tasks_mock import pytest_plugin
 from processor_tasks_mock.__main__ import main, settings_from
 from processor_tasks_mock.app import create_app
 from processor_tasks_mock.fixtures import FixtureError
@@ -76,6 +77,18 @@ def test_a_project_given_beside_the_fixture_must_agree_with_it(tmp_path: Path) -
         pass
     with pytest.raises(FixtureError, match="names project 'team-42'"):
         create_app(Settings(project="team-7", fixture_path=fixture))
+    # Given, even as the default's own value, a project is the user's word, not a default to replace.
+    for variant in (in_process, serving):
+        with (
+            pytest.raises(FixtureError, match=r"names project 'team-42'.*configured for project 'mock-project'"),
+            variant(Settings(project="mock-project"), fixture=fixture),
+        ):
+            pass
+    with pytest.raises(FixtureError, match="configured for project 'mock-project'"):
+        create_app(Settings.from_env({"MOCK_PROJECT": "mock-project", "MOCK_FIXTURE": str(fixture)}))
+    # Not given: the fixture's project is served (Settings() and an environment without MOCK_PROJECT).
+    assert create_app(Settings(fixture_path=fixture)).settings.project == "team-42"
+    assert create_app(Settings.from_env({"MOCK_FIXTURE": str(fixture)})).settings.project == "team-42"
     # A fixture without a project serves the configured one.
     with in_process(Settings(project="team-7"), fixture=_fixture(tmp_path, None, "list.json")) as handle:
         assert handle.project_id == "team-7" and [t["task_id"] for t in handle.tasks("team-7")] == IDS
@@ -121,6 +134,9 @@ def test_the_console_script_refuses_a_project_that_disagrees_with_the_fixture(
 ) -> None:
     assert main(["--project", "team-7", "--fixture", str(_fixture(tmp_path))]) == 2
     assert "names project 'team-42'" in capsys.readouterr().err
+    # Built, not run: without the refusal, main() would serve until killed.
+    with pytest.raises(FixtureError, match="configured for project 'mock-project'"):
+        create_app(settings_from(["--project", "mock-project", "--fixture", str(_fixture(tmp_path))]))
 
 
 def test_the_console_script_process_serves_a_fixtures_project_to_token_and_aksk(tmp_path: Path) -> None:
@@ -206,6 +222,12 @@ def test_absolute_fixture_and_the_same_project(processor_tasks_mock: MockHandle)
 @pytest.mark.processor_tasks_mock(fixture="data/tasks.json", project="team-7")
 def test_another_project(processor_tasks_mock: MockHandle) -> None:
     raise AssertionError("the mock must refuse to start")
+
+
+# Named, even as the default, the project is the user's word: it must agree with the fixture.
+@pytest.mark.processor_tasks_mock(fixture="data/tasks.json", project="mock-project")
+def test_the_default_project_named(processor_tasks_mock: MockHandle) -> None:
+    raise AssertionError("the mock must refuse to start")
 """
 
 
@@ -225,10 +247,88 @@ def test_the_marker_reads_a_fixture_next_to_the_test_file_and_takes_its_project(
         check=False,
     )
     output = done.stdout + done.stderr
-    assert done.returncode == 1 and "4 passed, 1 error" in done.stdout, output
-    assert re.search(
-        r"ERROR at setup of test_another_project.*FixtureError: fixture .*names project 'team-42'", output, re.S
+    assert done.returncode == 1 and "4 passed, 2 errors" in done.stdout, output
+    for test, project in (("test_another_project", "team-7"), ("test_the_default_project_named", "mock-project")):
+        assert re.search(
+            rf"ERROR at setup of {test}.*FixtureError: .*fixture .*names project 'team-42', but the mock is "
+            rf"configured for project '{project}'",
+            output,
+            re.S,
+        ), output
+
+
+LIFECYCLE_TESTS = """
+import pytest
+from processor_tasks_client.models import TaskStatus
+from processor_tasks_mock.testing import MockHandle
+
+
+@pytest.mark.processor_tasks_mock(fixture="data/tasks.json", lifecycle_path="data/timelines.json")
+def test_relative_lifecycle(processor_tasks_mock: MockHandle) -> None:
+    tasks = processor_tasks_mock.processor_tasks()
+    assert tasks.describe_processor_task("t-1").status == TaskStatus.INITIALIZED
+    processor_tasks_mock.advance(3)
+    assert tasks.describe_processor_task("t-1").status == TaskStatus.RUNNING
+    assert tasks.wait_processor_task("t-1", clock=processor_tasks_mock.clock).status == TaskStatus.COMPLETED
+
+
+@pytest.mark.processor_tasks_mock(lifecycle_path="data/timelines.json")
+def test_relative_lifecycle_over_a_socket(processor_tasks_mock_server: MockHandle) -> None:
+    tasks = processor_tasks_mock_server.processor_tasks()
+    assert tasks.describe_processor_task("t-1").status == TaskStatus.INITIALIZED  # created by its timeline
+    processor_tasks_mock_server.advance(10)
+    assert tasks.describe_processor_task("t-1").status == TaskStatus.COMPLETED
+
+
+@pytest.mark.processor_tasks_mock(lifecycle_path="data/missing.json")
+def test_missing(processor_tasks_mock: MockHandle) -> None:
+    raise AssertionError("the mock must refuse to start")
+
+
+@pytest.mark.processor_tasks_mock(lifecycle_path="data/broken.json")
+def test_broken(processor_tasks_mock_server: MockHandle) -> None:
+    raise AssertionError("the mock must refuse to start")
+
+
+@pytest.mark.processor_tasks_mock(lifecycle_path="data/bad-step.json")
+def test_bad_step(processor_tasks_mock: MockHandle) -> None:
+    raise AssertionError("the mock must refuse to start")
+"""
+
+
+def test_the_markers_lifecycle_path_is_read_next_to_the_test_file_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    suite = tmp_path / "service" / "tests" / "unit"
+    data = suite / "data"
+    data.mkdir(parents=True)
+    _fixture(data)
+    timeline = [{"after": 0, "status": "INITIALIZED"}, {"after": 2, "status": "RUNNING"}, {"after": 5, "status": 2}]
+    (data / "timelines.json").write_text(json.dumps({"t-1": timeline}))
+    (data / "broken.json").write_text('{"t-1": [')
+    (data / "bad-step.json").write_text(json.dumps({"t-1": [{"after": 1, "status": "DONE"}]}))
+    (suite / "test_lifecycle.py").write_text(LIFECYCLE_TESTS)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "generated_client"), str(ROOT / "mock_server")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "processor_tasks_mock.pytest_plugin", "-p", "no:cacheprovider"],
+        cwd=tmp_path,  # two folders above the test file: data/... does not exist from here
+        env={k: v for k, v in env.items() if not k.startswith("MOCK_")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "2 passed, 3 errors" in done.stdout, output
+    marker = "LifecycleError: @pytest.mark.processor_tasks_mock on service/tests/unit/test_lifecycle.py::"
+    for test, problem in (
+        ("test_missing", f"lifecycle {data / 'missing.json'}: cannot read it"),
+        ("test_broken", f"lifecycle {data / 'broken.json'}: not valid JSON"),
+        ("test_bad_step", f"lifecycle {data / 'bad-step.json'}: task 't-1', step 0: status 'DONE' is not a TaskStatus"),
+    ):
+        assert re.search(rf"ERROR at setup of {test}\b.*{re.escape(marker + test + ': ' + problem)}", output, re.S), (
+            output
+        )
+    # The report is the message, not a traceback through the mock's loading code.
+    assert "processor_tasks_mock/lifecycle.py" not in output and "processor_tasks_mock/app.py" not in output, output
 
 
 # -- the README says what the handle offers --------------------------------------------------
@@ -255,3 +355,20 @@ def test_the_mock_readme_says_which_install_gives_what_and_how_to_run_async_test
     assert "ClientNotInstalledError" in text and "[client]" in text
     assert "pytest-asyncio" in text and "py.typed" in text
     assert "read from the folder of the test" in text
+
+
+def test_the_markers_arguments_are_documented_where_users_look() -> None:
+    text = MOCK_README.read_text()
+    assert "`lifecycle_path=" in text and "`fixture=` or `lifecycle_path=` is read from the folder of the test" in text
+    assert '`project="mock-project"`' in text and "LifecycleError" in text
+    # `pytest --markers` shows the line the plugin registers (this suite does not load the plugin).
+    registered: list[tuple[str, str]] = []
+
+    class Config:
+        def addinivalue_line(self, name: str, line: str) -> None:
+            registered.append((name, line))
+
+    pytest_plugin.pytest_configure(Config())  # type: ignore[arg-type]
+    [(name, line)] = registered
+    assert name == "markers" and line.startswith("processor_tasks_mock(")
+    assert "fixture=PATH" in line and "lifecycle_path=PATH" in line and "test file's folder" in line

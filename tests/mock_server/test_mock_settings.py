@@ -15,6 +15,23 @@ def test_defaults() -> None:
     assert dict(settings.tokens) == {"mock-token": "mock-project", "other-token": "other-project"}
     assert dict(settings.aksk) == {"MOCKAK": ("MOCKSK", "mock-project")}
     assert settings.fixture_path is None and not settings.faults.enabled
+    # No project given: mock-project is served, but a fixture that names its own may replace it.
+    assert settings.project is None and settings.served_project == "mock-project"
+    assert Settings.from_env({"MOCK_PROJECT": " "}).project is None  # blank is not given
+    assert Settings.from_env({"MOCK_PROJECT": "mock-project"}).project == "mock-project"  # given, as the default
+
+
+def test_paths_given_as_text_are_paths_and_anything_else_is_refused() -> None:
+    settings = Settings(fixture_path="a.json", lifecycle_path="b.json", spec_path="c.yaml")  # type: ignore[arg-type]
+    assert (settings.fixture_path, settings.lifecycle_path, settings.spec_path) == (
+        Path("a.json"),
+        Path("b.json"),
+        Path("c.yaml"),
+    )
+    with pytest.raises(SettingsError, match="lifecycle_path must be a path"):
+        Settings(lifecycle_path=42)  # type: ignore[arg-type]
+    with pytest.raises(SettingsError, match="project=\\) must be a non-empty string"):
+        Settings(project="")
 
 
 def test_every_variable_is_read() -> None:
