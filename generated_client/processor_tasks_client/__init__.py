@@ -41,7 +41,7 @@ from .errors import (
 from .retry import RetryPolicy
 from .waiter import PollPolicy, WaitProgress
 
-__version__ = "2.1.0"
+__version__ = "2.1.1"
 """The package version, which is the contract's ``info.version``."""
 
 

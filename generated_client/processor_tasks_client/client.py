@@ -33,7 +33,7 @@ from .retry import RetryPolicy
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """Used when no timeout is given: a vendored client must never hang forever."""
 
-_CLIENT_VERSION = "2.1.0"
+_CLIENT_VERSION = "2.1.1"
 
 USER_AGENT = f"processor-tasks-client/{_CLIENT_VERSION} python-httpx/{httpx.__version__}"
 """Sent unless ``headers`` sets its own ``User-Agent``, so the provider's logs can tell this client apart."""

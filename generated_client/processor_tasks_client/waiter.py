@@ -25,7 +25,8 @@ waiter:
 - **Not found**: a 404 (``TaskNotFoundError``) on a resource never seen ends the wait at
   once with that error; after the resource was seen, it was deleted while waiting:
   :class:`~processor_tasks_client.errors.TaskDeletedError` (a ``TaskNotFoundError``)
-  carrying the last resource seen.
+  carrying the last resource seen. There is no grace period that polls a not-found
+  resource again (the contract's ``x-waiters`` description says why).
 - **Time**: after ``timeout`` seconds, or as soon as the next pause would end after that,
   :class:`~processor_tasks_client.errors.WaitTimeoutError` carries the last resource seen
   (None if every poll failed). A poll under way is cut off at the deadline (its call's

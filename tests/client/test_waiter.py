@@ -13,11 +13,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 from processor_tasks_client import PollPolicy, ProcessorTasks, WaitProgress, errors
 from processor_tasks_client.api.processor_tasks import describe_processor_task
 from processor_tasks_client.models import TaskStatus
 from processor_tasks_client.waiter import SystemClock
 from processor_tasks_mock.testing import MockHandle, in_process, serving
+
+from tests.paths import ROOT
 
 DONE = [{"after": 0, "status": "INITIALIZED"}, {"after": 2, "status": "RUNNING"}, {"after": 5, "status": "COMPLETED"}]
 FAILS = [{"after": 1, "status": "RUNNING"}, {"after": 3, "status": "FAILED", "error_msg": "OBS path not found."}]
@@ -139,6 +142,46 @@ def test_not_found_before_the_task_was_seen_ends_at_once(mock: MockHandle) -> No
         facade(mock).wait_processor_task("no-such-task", clock=mock.clock)
     assert type(missing.value) is errors.TaskNotFoundError
     assert len(mock.requests) == 1
+
+
+class _TaskAppearsLater:
+    """The mock's clock, on which task ``late`` exists only once ``seconds`` have passed."""
+
+    def __init__(self, handle: MockHandle, seconds: float) -> None:
+        self.handle, self.appears_at, self.slept = handle, handle.clock.now() + seconds, 0.0
+
+    def now(self) -> float:
+        return self.handle.clock.now()
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self.handle.advance(seconds)
+        if self.now() >= self.appears_at and not self.handle.tasks():
+            self.handle.seed([{"task_id": "late", "status": 2}])
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+async def test_no_grace_period_for_a_task_that_appears_later_as_the_contract_says(mock: MockHandle) -> None:
+    mock.seed([])
+    mock.clear_requests()
+    clock = _TaskAppearsLater(mock, seconds=1)
+    with pytest.raises(errors.TaskNotFoundError):
+        facade(mock).wait_processor_task("late", clock=clock, poll=FULL, timeout=60)
+    # Not polled again: a grace period would have paused (1 s is within one 2 s pause) and
+    # then found the task COMPLETED.
+    assert len(mock.requests) == 1 and clock.slept == 0 and mock.tasks() == []
+    clock = _TaskAppearsLater(mock, seconds=1)
+    with pytest.raises(errors.TaskNotFoundError):
+        await facade(mock).await_processor_task("late", clock=clock, poll=FULL, timeout=60)
+    assert len(mock.requests) == 2 and clock.slept == 0 and mock.tasks() == []
+    # The decision is the contract's, in its words, and the READMEs repeat it.
+    spec = yaml.safe_load((ROOT / "openapi" / "processor-tasks.yaml").read_text())
+    waiter = spec["paths"]["/v2/{project_id}/processor-tasks/{task_id}"]["get"]["x-waiters"]["wait"]
+    assert "There is no grace period" in waiter["description"]
+    assert "deliberately no grace period" in (ROOT / "README.md").read_text()
+    assert "no grace period polls a missing task again" in (ROOT / "generated_client" / "README.md").read_text()
 
 
 def test_a_task_deleted_while_waiting_raises_with_the_last_task_seen(mock: MockHandle) -> None:

@@ -312,7 +312,11 @@ def wait(
     soon as the next pause would end later) the wait ends with a timeout error that carries the
     last task seen. A task that is not found on the first poll ends the wait at once (not
     found); one that disappears after it was seen was deleted while waiting, a not-found error
-    that carries the last task seen.
+    that carries the last task seen. There is no grace period in which a not-found task is
+    polled again, by decision: the provider's pages describe no delay between creating a task
+    and reading it, so a 404 means a wrong task id or project, which the wait reports at once
+    instead of after a grace whose length this contract would have to invent; a caller that does
+    see a new task missing can start the wait again.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
@@ -388,7 +392,11 @@ async def async_wait(
     soon as the next pause would end later) the wait ends with a timeout error that carries the
     last task seen. A task that is not found on the first poll ends the wait at once (not
     found); one that disappears after it was seen was deleted while waiting, a not-found error
-    that carries the last task seen.
+    that carries the last task seen. There is no grace period in which a not-found task is
+    polled again, by decision: the provider's pages describe no delay between creating a task
+    and reading it, so a 404 means a wrong task id or project, which the wait reports at once
+    instead of after a grace whose length this contract would have to invent; a caller that does
+    see a new task missing can start the wait again.
 
     Args:
         project_id (str): ID of the project that owns the tasks (see the provider's guide to
