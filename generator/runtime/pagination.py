@@ -193,7 +193,8 @@ class _Walk(Generic[T]):
         """Index of the last page the latest total promises; None while no total is known."""
         if self._total is None:
             return None
-        return first_page + max(0, math.ceil(self._total / self.limit) - 1)
+        # Integer ceiling: a total of thousands of digits (a server may send one) overflows a float.
+        return first_page + max(0, -(-self._total // self.limit) - 1)
 
     def more_after(self, index: int, page_size: int) -> bool:
         """Whether a page follows page ``index``, which held ``page_size`` items as sent."""

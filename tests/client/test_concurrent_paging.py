@@ -9,6 +9,7 @@ flight, and a 429 slows down the whole walk (concurrency cut, Retry-After for ev
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -378,3 +379,23 @@ def test_a_concurrent_walk_that_fails_names_the_first_page_it_could_not_get(mode
         with pytest.raises(errors.ServerError) as caught:
             walk_ids(client, mode, mock.project_id, limit=10, concurrency=4)
     assert caught.value.page == 1
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_total_too_large_for_a_float_is_planned_with_integers(mode: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A count of 4,000 digits parses (under Python's 4,300-digit limit); the plan of pages
+    once divided it as floats and raised a bare OverflowError."""
+    huge = 10**4000
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        tasks = [{"task_id": f"x{offset}-{i}"} for i in range(10)] if offset < 3 else []
+        return httpx.Response(200, content=b'{"count": %d, "tasks": %s}' % (huge, json.dumps(tasks).encode()))
+
+    client = AuthenticatedClient(
+        base_url="http://127.0.0.1", token="t", retry=None, httpx_args={"transport": httpx.MockTransport(handler)}
+    )
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        ids = walk_ids(client, mode, "p", limit=10, concurrency=8)
+    assert ids == [f"x{page}-{i}" for page in range(3) for i in range(10)]
+    assert any("may have missed items" in record.getMessage() for record in caplog.records)
