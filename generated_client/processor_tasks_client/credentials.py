@@ -35,7 +35,9 @@ No credential appears in ``repr()``, in log records or in error messages.
 from __future__ import annotations
 
 import configparser
+import json
 import logging
+import math
 import os
 import threading
 import time
@@ -48,8 +50,9 @@ from typing import Any, Protocol, runtime_checkable
 import anyio.to_thread
 import httpx
 
+from ._transfer import TransferLimits, check_limit, exchange, install_deadlines
 from .auth import ENV_ACCESS_KEY, ENV_SECRET_KEY, ENV_SECURITY_TOKEN, AkSkAuth, check_header_credential
-from .errors import ConfigurationError, CredentialsError
+from .errors import ConfigurationError, CredentialsError, ProcessorTasksError, ResponseTooLargeError
 
 __all__ = [
     "DEFAULT_ADVISORY_WINDOW",
@@ -57,6 +60,7 @@ __all__ = [
     "DEFAULT_METADATA_ENDPOINT",
     "ENV_CREDENTIALS_FILE",
     "ENV_METADATA_ENDPOINT",
+    "METADATA_MAX_RESPONSE_BYTES",
     "CredentialProvider",
     "Credentials",
     "CredentialsAuth",
@@ -89,10 +93,23 @@ _METADATA_KEY_PATH = "/openstack/latest/securitykey"
 _METADATA_TOKEN_HEADER = "X-Metadata-Token"
 _METADATA_TTL_HEADER = "X-Metadata-Token-Ttl-Seconds"
 _METADATA_TOKEN_TTL = 6 * 60 * 60
+# Most bytes of one answer of the metadata service. A credential (AK, SK, a security token
+# of a few KB, the expiry) is well under 16 KB; a longer answer is no credential, and
+# reading it whole would let a broken or hostile service fill the memory.
+METADATA_MAX_RESPONSE_BYTES = 64 * 1024
 # The metadata service's 401 when the instance has no agency: a new session token cannot help.
 _NO_AGENCY = "Please configure Cloud Service Agency first"
 
 _log = logging.getLogger("processor_tasks_client")
+
+
+def _finite(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -108,8 +125,9 @@ class Credentials:
             for credentials without a known expiry (refreshed only after a 401).
 
     Raises:
-        ConfigurationError: Neither a token nor both keys, or both kinds, or a value that
-            no HTTP header can carry (the message names the field, never the value).
+        ConfigurationError: Neither a token nor both keys, or both kinds, a value that is
+            not a string or that no HTTP header can carry (the message names the field,
+            never the value), or an ``expires_at`` that is not a finite number.
     """
 
     token: str | None = None
@@ -119,6 +137,15 @@ class Credentials:
     expires_at: float | None = None
 
     def __post_init__(self) -> None:
+        for name in ("token", "access_key", "secret_key", "security_token"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise ConfigurationError(f"the credentials' {name} must be a string, got {type(value).__name__}")
+        if self.expires_at is not None and not _finite(self.expires_at):
+            raise ConfigurationError(
+                "the credentials' expires_at must be a finite number of seconds since the epoch, or None; "
+                f"got {self.expires_at!r:.40}"
+            )
         keys = bool(self.access_key) or bool(self.secret_key)
         if bool(self.token) == keys:
             raise ConfigurationError("Credentials take a token, or an access key and a secret key (not both)")
@@ -463,6 +490,8 @@ class ProfileProvider:
 
 
 def _parse_expiry(text: object) -> float:
+    # The service writes UTC with a "Z" ("2025-01-01T00:00:00.000000Z"); a time without a
+    # zone is read as UTC too, the only zone the service uses.
     if not isinstance(text, str):
         raise ValueError("no expires_at")
     value = text.strip()
@@ -474,29 +503,68 @@ def _parse_expiry(text: object) -> float:
     return moment.timestamp()
 
 
+def _field(entry: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = entry.get(name)
+    if value is None or value == "":
+        if required:
+            raise KeyError(name)
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} is not a string")  # the type only, never the value
+    return value
+
+
+def _credential(content: bytes) -> Credentials:
+    body = json.loads(content)
+    if not isinstance(body, dict):
+        raise TypeError("not an object")
+    entry = body.get("credential") or body.get("credentials") or body
+    if not isinstance(entry, dict):
+        raise TypeError("credential is not an object")
+    access_key, secret_key = _field(entry, "access"), _field(entry, "secret")
+    return Credentials(
+        access_key=access_key,
+        secret_key=secret_key,
+        security_token=_field(entry, "securitytoken", required=False),
+        expires_at=_parse_expiry(entry.get("expires_at")),
+    )
+
+
 class MetadataProvider:
     """Temporary AK/SK and security token of the ECS instance's agency, from the metadata service.
 
     As the provider's SDK does: ``PUT /meta-data/latest/api/token`` for a session token
     (optional: a service that does not offer one is asked without), then ``GET
     /openstack/latest/securitykey``, whose ``credential`` object holds ``access``,
-    ``secret``, ``securitytoken`` and ``expires_at``. The client asks again before they
-    expire (see :class:`RefreshingCredentials`).
+    ``secret``, ``securitytoken`` and ``expires_at`` (ISO 8601; a time without a zone is
+    read as UTC). The client asks again before they expire (see
+    :class:`RefreshingCredentials`).
+
+    Each request to the service ends within ``timeout`` seconds in all (connect, send,
+    headers and the whole body, however slowly it trickles in), and an answer longer than
+    :data:`METADATA_MAX_RESPONSE_BYTES` (64 KiB) is not read further: either raises
+    :class:`~processor_tasks_client.errors.CredentialsError`, as does anything else that
+    is not a credential. No error message or log record holds the answer's body.
 
     Args:
         endpoint: The metadata service; else ``PROCESSOR_TASKS_METADATA_ENDPOINT``, else
             ``http://169.254.169.254``.
-        timeout: Seconds for each request to it.
+        timeout: Seconds for each request to it, from connecting to the last byte of the
+            answer; None for no bound.
         environ: Where to read ``PROCESSOR_TASKS_METADATA_ENDPOINT``; ``os.environ`` when None.
         httpx_args: Further arguments for the ``httpx.Client`` it uses (a ``transport``, say).
             Proxies from the environment are not used: the service is link-local.
+
+    Raises:
+        ConfigurationError: The endpoint is no http(s) URL.
+        ValueError: ``timeout`` is not a positive number of seconds.
     """
 
     def __init__(
         self,
         endpoint: str | None = None,
         *,
-        timeout: float = 3.0,
+        timeout: float | None = 3.0,
         environ: Mapping[str, str] | None = None,
         httpx_args: Mapping[str, Any] | None = None,
     ) -> None:
@@ -509,18 +577,33 @@ class MetadataProvider:
             raise ConfigurationError(
                 f"the metadata endpoint ({ENV_METADATA_ENDPOINT} or endpoint=) must be an http(s) URL, got {configured!r}"
             )
+        if isinstance(timeout, bool) or not (timeout is None or isinstance(timeout, int | float)):
+            raise TypeError(f"timeout: expected seconds or None, got {type(timeout).__name__}")
+        check_limit("timeout", timeout)
         self.endpoint = configured.rstrip("/")
         self.timeout = timeout
+        self._limits = TransferLimits(
+            attempt_timeout=timeout, call_timeout=None, max_response_bytes=METADATA_MAX_RESPONSE_BYTES
+        )
         self._httpx_args = dict(httpx_args or {})
         self._session_token: str | None = None
 
     def __repr__(self) -> str:
         return f"MetadataProvider(endpoint={self.endpoint!r})"
 
+    def _send(self, client: httpx.Client, method: str, path: str, headers: Mapping[str, str]) -> httpx.Response:
+        # One request within the timeout and the cap, as the client's own calls are.
+        return exchange(client, {"method": method, "url": path, "headers": dict(headers)}, self._limits, None)
+
     def _new_session_token(self, client: httpx.Client, *, required: bool) -> None:
-        response = client.put(_METADATA_TOKEN_PATH, headers={_METADATA_TTL_HEADER: str(_METADATA_TOKEN_TTL)})
-        if response.status_code == 200 and response.text.strip():
-            self._session_token = response.text.strip()
+        response = self._send(client, "PUT", _METADATA_TOKEN_PATH, {_METADATA_TTL_HEADER: str(_METADATA_TOKEN_TTL)})
+        token = response.text.strip() if response.status_code == 200 else ""
+        if token:
+            try:
+                check_header_credential("the metadata session token", token)
+            except ConfigurationError as error:
+                raise CredentialsError(f"metadata: {error}") from None
+            self._session_token = token
         elif response.status_code in (404, 405, 503) and not required:
             self._session_token = None  # a service without session tokens: ask without one
         else:
@@ -532,42 +615,48 @@ class MetadataProvider:
         """Fresh temporary credentials from the metadata service.
 
         Raises:
-            CredentialsError: The service cannot be reached, refuses, or answers something
-                that is not a credential.
+            CredentialsError: The service cannot be reached, refuses, is too slow, or
+                answers something that is not a credential (or longer than the cap).
         """
         args: dict[str, Any] = {"timeout": self.timeout, "trust_env": False, **self._httpx_args}
+        failure: str | None = None
         try:
             with httpx.Client(base_url=self.endpoint, follow_redirects=False, **args) as client:
+                install_deadlines(client)
                 if self._session_token is None:
                     self._new_session_token(client, required=False)
                 response = self._get_key(client)
                 if response.status_code == 401 and _NO_AGENCY not in response.text:
                     self._new_session_token(client, required=True)
                     response = self._get_key(client)
-        except httpx.HTTPError as error:
-            raise CredentialsError(f"metadata: cannot reach {self.endpoint} ({type(error).__name__})") from None
+        except ResponseTooLargeError:
+            failure = f"metadata: {self.endpoint} sent an answer longer than {METADATA_MAX_RESPONSE_BYTES} bytes"
+        except (httpx.HTTPError, ProcessorTasksError) as error:
+            if isinstance(error, CredentialsError):
+                raise
+            if isinstance(error, httpx.TimeoutException):
+                failure = f"metadata: {self.endpoint} did not answer within {self.timeout:g} s ({type(error).__name__})"
+            else:
+                failure = f"metadata: cannot reach {self.endpoint} ({type(error).__name__})"
+        if failure is not None:
+            # Raised outside the except clause: the error it replaces, which may hold the
+            # answer or a header, is not even kept as the context.
+            raise CredentialsError(failure)
         if response.status_code != 200:
             hint = " (the instance has no agency)" if _NO_AGENCY in response.text else ""
             raise CredentialsError(
                 f"metadata: {self.endpoint}{_METADATA_KEY_PATH} answered HTTP {response.status_code}{hint}"
             )
         try:
-            body = response.json()
-            entry = body.get("credential") or body.get("credentials") or body
-            credentials = Credentials(
-                access_key=entry["access"],
-                secret_key=entry["secret"],
-                security_token=entry.get("securitytoken") or None,
-                expires_at=_parse_expiry(entry.get("expires_at")),
-            )
-        except (ValueError, KeyError, TypeError, AttributeError, ConfigurationError) as error:
-            # Never the body: it holds the secret.
-            raise CredentialsError(f"metadata: the answer is not a credential ({type(error).__name__})") from None
-        return credentials
+            return _credential(response.content)
+        except (ValueError, KeyError, TypeError, RecursionError, OverflowError, ConfigurationError) as error:
+            failure = type(error).__name__
+        # Never the body: it holds the secret. Raised outside the except clause, for the same reason.
+        raise CredentialsError(f"metadata: the answer is not a credential ({failure})")
 
     def _get_key(self, client: httpx.Client) -> httpx.Response:
         headers = {_METADATA_TOKEN_HEADER: self._session_token} if self._session_token else {}
-        return client.get(_METADATA_KEY_PATH, headers=headers)
+        return self._send(client, "GET", _METADATA_KEY_PATH, headers)
 
 
 class ProviderChain:
