@@ -13,8 +13,11 @@ waiter:
   ``error_msg``) when the field holds a failure state that ``until`` does not name, and
   :class:`~processor_tasks_client.errors.WaitError` when it holds another final state
   ``until`` does not name (waiting for RUNNING, the task is already COMPLETED).
-- **Keeps waiting** on the pending states and on any value the contract does not list
-  (an open enum may grow; the first such value is logged at WARNING).
+- **Keeps waiting** on the pending states, on any value the contract does not list (an
+  open enum may grow: a status ``7``) and on a field that is null or missing; the first
+  such answer is logged at WARNING. A value of another type than the contract's (a
+  status ``"BANANA"`` where it says integer) never gets here: the answer is off the
+  contract, and its ``ResponseDecodeError`` ends the wait like any other.
 - **Pauses** between polls: the first pause is ``delay`` seconds, each next one
   ``multiplier`` times the one before, capped at ``max_delay``; each is drawn uniformly
   between half and all of that (jitter, so that many waiters do not poll in step). A
@@ -27,7 +30,10 @@ waiter:
   :class:`~processor_tasks_client.errors.TaskDeletedError` (a ``TaskNotFoundError``)
   carrying the last resource seen. There is no grace period that polls a not-found
   resource again (the contract's ``x-waiters`` description says why).
-- **Time**: after ``timeout`` seconds, or as soon as the next pause would end after that,
+- **Time**: ``timeout`` is a positive number of seconds, or None (or ``math.inf``) for no
+  end; ``poll`` pauses are positive and at most :data:`MAX_PAUSE` (a year), and their
+  growth stops at ``max_delay`` however many polls a wait makes. After ``timeout`` seconds,
+  or as soon as the next pause would end after that,
   :class:`~processor_tasks_client.errors.WaitTimeoutError` carries the last resource seen
   (None if every poll failed). A poll under way is cut off at the deadline (its call's
   ``call_timeout`` is shortened to what is left), so the wait never runs past ``timeout``
@@ -46,6 +52,7 @@ test never sleeps.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -58,7 +65,7 @@ from . import _tracing, errors
 from ._responses import call_deadline_within
 from .types import Unset
 
-__all__ = ["Clock", "PollPolicy", "SystemClock", "WaitProgress", "Waiter", "arun_wait", "run_wait"]
+__all__ = ["MAX_PAUSE", "Clock", "PollPolicy", "SystemClock", "WaitProgress", "Waiter", "arun_wait", "run_wait"]
 
 T = TypeVar("T")
 
@@ -89,12 +96,37 @@ class SystemClock:
         return time.monotonic()
 
     def sleep(self, seconds: float) -> None:
-        """Sleep the thread."""
-        time.sleep(seconds)
+        """Sleep the thread, a long pause in pieces that ``time.sleep`` accepts."""
+        while seconds > 0:
+            piece = min(seconds, _SLEEP_PIECE)
+            time.sleep(piece)
+            seconds -= piece
 
     async def asleep(self, seconds: float) -> None:
-        """Sleep the task."""
-        await anyio.sleep(seconds)
+        """Sleep the task (a long pause in pieces, as :meth:`sleep`)."""
+        while seconds > 0:
+            piece = min(seconds, _SLEEP_PIECE)
+            await anyio.sleep(piece)
+            seconds -= piece
+
+
+MAX_PAUSE = 86400.0 * 365
+"""Longest pause a PollPolicy may ask for, in seconds (a year)."""
+
+# The longest single sleep; longer pauses (a Retry-After of years) are slept in pieces,
+# since time.sleep refuses what its platform's time_t cannot hold.
+_SLEEP_PIECE = 86400.0
+
+# The longest a poll is given when the wait has more time left (about 31 years): any
+# socket timeout or cancel scope can hold it.
+_LONGEST_POLL = 1e9
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 @dataclass(frozen=True)
@@ -116,15 +148,34 @@ class PollPolicy:
     def __post_init__(self) -> None:
         for name in ("delay", "max_delay"):
             value = getattr(self, name)
-            if value is not None and not (isinstance(value, int | float) and value > 0):
-                raise ValueError(f"poll {name} must be a positive number of seconds, got {value!r}")
-        if not (isinstance(self.multiplier, int | float) and self.multiplier >= 1):
-            raise ValueError(f"poll multiplier must be at least 1, got {self.multiplier!r}")
+            if value is None and name == "max_delay":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"poll {name}: expected a number of seconds, got {type(value).__name__}")
+            # A pause no clock can sleep (inf, 1e300, an int past any float) is no pause.
+            if not (_finite(value) and 0 < value <= MAX_PAUSE):
+                raise ValueError(
+                    f"poll {name} must be a positive number of seconds up to {MAX_PAUSE:.0f} (a year), got {value!r:.40}"
+                )
+        multiplier = self.multiplier
+        if isinstance(multiplier, bool) or not isinstance(multiplier, int | float):
+            raise TypeError(f"poll multiplier: expected a number, got {type(multiplier).__name__}")
+        if not (multiplier >= 1):  # NaN too
+            raise ValueError(f"poll multiplier must be at least 1, got {multiplier!r:.40}")
 
     def bound(self, pause_number: int) -> float:
         """Upper bound of pause ``pause_number`` (1-based), before jitter."""
-        cap = self.max_delay if self.max_delay is not None else self.delay
-        return min(max(cap, self.delay), self.delay * self.multiplier ** (pause_number - 1))
+        cap = float(max(self.max_delay if self.max_delay is not None else self.delay, self.delay))
+        delay = float(self.delay)
+        if delay >= cap or pause_number <= 1:
+            return min(cap, delay)
+        try:
+            # Past the cap the growth no longer matters: a wait without end makes thousands
+            # of pauses, and 1.5 ** 1800 is past any float (OverflowError).
+            grown = delay * float(self.multiplier) ** (pause_number - 1)
+        except OverflowError:
+            return cap
+        return min(cap, grown)
 
     def pause(self, pause_number: int) -> float:
         """Pause ``pause_number`` with jitter: between half and all of its bound."""
@@ -232,10 +283,15 @@ class _Wait:
         progress: Callable[[WaitProgress], None] | None,
         clock: Clock | None,
     ) -> None:
-        if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
-            raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+        if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+                raise TypeError(f"timeout: expected a number of seconds or None, got {type(timeout).__name__}")
+            # math.inf waits without end, as None does; NaN and an int past any float bound nothing.
+            if not (timeout > 0) or (timeout != math.inf and not _finite(timeout)):
+                raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r:.40}")
+            timeout = float(timeout)
         if isinstance(poll, int | float) and not isinstance(poll, bool):
-            poll = PollPolicy(delay=float(poll))  # a fixed interval (with jitter)
+            poll = PollPolicy(delay=poll)  # a fixed interval (with jitter)
         elif poll is not None and not isinstance(poll, PollPolicy):
             raise TypeError(f"poll: expected seconds or a PollPolicy, got {type(poll).__name__}")
         self.waiter = waiter
@@ -245,7 +301,7 @@ class _Wait:
         self.progress = progress
         self.clock = clock or SystemClock()
         self.started = self.clock.now()
-        self.deadline = None if timeout is None else self.started + timeout
+        self.deadline = None if timeout is None or timeout == math.inf else self.started + timeout
         self.timeout = timeout
         self.span: Any = None  # the wait's trace span, when tracing is on
         self.polls = 0
@@ -261,7 +317,9 @@ class _Wait:
         left = self.deadline - self.clock.now()
         if left <= 0:
             raise self._timeout("the time ran out")
-        return left
+        # A poll is cut off within what is left, but at most within _LONGEST_POLL: a socket
+        # timeout of 1e308 s overflows, and a poll cut off sooner still ends in time.
+        return min(left, _LONGEST_POLL)
 
     def answered(self, resource: Any) -> bool:
         """Judge a fetched resource: True to return it; raises when the wait fails."""
@@ -392,9 +450,10 @@ class _Wait:
 
     def _timeout(self, why: str) -> errors.WaitTimeoutError:
         state = self._state_name()
+        last = state or (f"no {self.waiter.field}" if self.seen else "never answered")
         return errors.WaitTimeoutError(
             f"gave up waiting for {self.what} after {self._elapsed():.1f} s of {self.timeout:g} s ({why}); "
-            f"last state: {state or 'never answered'}",
+            f"last state: {last}",
             task=self.last,
             status=None if not self.seen else getattr(self.last, self.waiter.field, None),
             state=state,

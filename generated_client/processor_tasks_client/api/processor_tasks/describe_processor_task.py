@@ -328,7 +328,8 @@ def wait(
         until: The status values (members, plain values or names) that end the wait
             with the DescribeProcessorTaskResp. Default: COMPLETED. A failure
             state named here is returned instead of raised.
-        timeout: Most seconds to wait, failed polls included; None waits without end.
+        timeout: Most seconds to wait, failed polls included; None (or math.inf) waits
+            without end.
             Default: 3600.
         poll: Pauses between polls: a PollPolicy, or seconds for a fixed pause (with
             jitter). Default: the contract's (first 2 s, times 1.5 each
@@ -408,7 +409,8 @@ async def async_wait(
         until: The status values (members, plain values or names) that end the wait
             with the DescribeProcessorTaskResp. Default: COMPLETED. A failure
             state named here is returned instead of raised.
-        timeout: Most seconds to wait, failed polls included; None waits without end.
+        timeout: Most seconds to wait, failed polls included; None (or math.inf) waits
+            without end.
             Default: 3600.
         poll: Pauses between polls: a PollPolicy, or seconds for a fixed pause (with
             jitter). Default: the contract's (first 2 s, times 1.5 each
