@@ -243,13 +243,18 @@ class _HeadersThenAuth(httpx.Auth):
             yield request
             return
         flow = self._auth.async_auth_flow(request)
-        outgoing = await flow.__anext__()
-        while True:
-            response = yield outgoing
-            try:
-                outgoing = await flow.asend(response)
-            except StopAsyncIteration:
-                return
+        try:
+            outgoing = await flow.__anext__()
+            while True:
+                response = yield outgoing
+                try:
+                    outgoing = await flow.asend(response)
+                except StopAsyncIteration:
+                    return
+        finally:
+            # A request cancelled mid-flight closes this flow; the inner one must close too,
+            # not be left to the event loop's finalizer (a stray task per cancelled call).
+            await flow.aclose()
 
 
 CREDENTIAL_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token"})
@@ -538,15 +543,18 @@ class CredentialGuard(httpx.Auth):
                 if hops.sign and self.auth is not None:
                     before = list(current.headers.multi_items())
                     flow = self.auth.async_auth_flow(current)
-                    outgoing = await flow.__anext__()
-                    while True:
-                        hops.note(before, outgoing)
-                        response = yield outgoing
-                        try:
-                            outgoing = await flow.asend(response)
-                        except StopAsyncIteration:
-                            break
-                        await _adiscard(response)
+                    try:
+                        outgoing = await flow.__anext__()
+                        while True:
+                            hops.note(before, outgoing)
+                            response = yield outgoing
+                            try:
+                                outgoing = await flow.asend(response)
+                            except StopAsyncIteration:
+                                break
+                            await _adiscard(response)
+                    finally:
+                        await flow.aclose()  # as in _HeadersThenAuth: closed here, not by the finalizer
                 else:
                     hops.sent.append(current)
                     response = yield current

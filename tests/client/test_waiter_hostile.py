@@ -7,8 +7,12 @@ long-running cases drive ``run_wait`` with a simulated clock so that they never 
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import math
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -178,3 +182,33 @@ def test_a_status_that_flips_back_and_forth_ends_at_the_first_final_one(stub: St
     with pytest.raises(errors.TaskFailedError) as failed:
         tasks(stub).wait_processor_task("t1", timeout=5, poll=0.01)
     assert failed.value.state == "STOPPED" and len(stub.seen) == 7
+
+
+@pytest.mark.parametrize("when", ["polling", "pausing"])
+async def test_cancelling_an_async_wait_leaves_no_task_generator_or_thread_behind(stub: StubServer, when: str) -> None:
+    stub.reply(Answer(body=json.dumps({"task_id": "t1", "status": 1}).encode(), delay=2 if when == "polling" else 0))
+    finalized: list[str] = []
+    hooks = sys.get_asyncgen_hooks()
+
+    def finalizer(generator: Any) -> None:  # only generators nobody closed get here
+        finalized.append(generator.__qualname__)
+        assert hooks.finalizer is not None
+        hooks.finalizer(generator)
+
+    threads = set(threading.enumerate())
+    sys.set_asyncgen_hooks(firstiter=hooks.firstiter, finalizer=finalizer)
+    try:
+        async with tasks(stub) as facade:
+            waiting = asyncio.create_task(facade.await_processor_task("t1", timeout=60, poll=30))
+            await asyncio.sleep(0.3)
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        sys.set_asyncgen_hooks(*hooks)
+    assert finalized == []
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+    new = [t for t in set(threading.enumerate()) - threads if not t.name.endswith("(process_request_thread)")]
+    assert new == []
