@@ -139,15 +139,26 @@ def _attempt_deadline(limits: TransferLimits, call_deadline: float | None) -> fl
     return min(own, call_deadline)
 
 
+# The longest wait handed to a socket or lock. The OS counts timeouts in nanoseconds of a
+# 64-bit time_t (about 292 years); a bound past that (``call_timeout=1e12`` with
+# ``timeout=None``) made the socket layer raise a bare OverflowError before anything was
+# sent. Any wait longer than this is no bound at all in practice (about 31 years).
+_LONGEST_WAIT = 1e9
+
+
+def _finite(seconds: float) -> float:
+    return min(seconds, _LONGEST_WAIT)
+
+
 def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
     """``timeout`` shortened to what is left of the current attempt; ``error`` once nothing is."""
     deadline = _DEADLINE.get()
     if deadline is None:
-        return timeout
+        return None if timeout is None else _finite(timeout)
     left = deadline - time.monotonic()
     if left <= 0:
         raise error(_DEADLINE_PASSED)
-    return left if timeout is None else min(timeout, left)
+    return _finite(left if timeout is None else min(timeout, left))
 
 
 def _passed() -> bool:
@@ -576,7 +587,7 @@ def _build(
     # when their packages happen to be installed.
     headers["Accept-Encoding"] = ACCEPT_ENCODING
     if deadline is not None:
-        left = max(deadline - time.monotonic(), 0.0)
+        left = _finite(max(deadline - time.monotonic(), 0.0))
         base = client.timeout
 
         def shorter(value: float | None) -> float:

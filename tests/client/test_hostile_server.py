@@ -150,6 +150,22 @@ def test_a_timed_out_attempt_is_retried(stub: StubServer, mode: str) -> None:
     assert len(stub.seen) == 2
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        {"call_timeout": 1e12, "attempt_timeout": None, "timeout": None},
+        {"call_timeout": None, "attempt_timeout": 1e300, "timeout": None},
+        {"call_timeout": None, "attempt_timeout": None, "timeout": httpx.Timeout(1e12)},
+    ],
+    ids=["call", "attempt", "socket"],
+)
+def test_a_bound_longer_than_a_socket_can_hold_is_no_bound(stub: StubServer, mode: str, bounds: dict[str, Any]) -> None:
+    # Past about 9.2e9 s the socket layer raises a bare OverflowError; such a bound means "none".
+    stub.reply(Answer(body=OK_BODY, headers=JSON))
+    assert describe(mode, stub.base_url, **bounds).task_id == "t"
+
+
 def test_bounds_are_checked() -> None:
     for bad in ({"attempt_timeout": 0}, {"call_timeout": -1.0}, {"max_response_bytes": 0}):
         with pytest.raises(ValueError, match=next(iter(bad))):
