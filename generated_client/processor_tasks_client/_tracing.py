@@ -230,6 +230,10 @@ def _walk(operation: str, pages: Iterator[P], *, items: str, first_page: int) ->
         raise
     finally:
         span.end(error)
+        # The error's traceback holds this frame: keeping the error in it would make a
+        # cycle that holds the failed page's body (up to max_response_bytes) until the
+        # garbage collector runs.
+        error = None
 
 
 async def awalk(operation: str, pages: AsyncIterator[P], *, items: str, first_page: int) -> AsyncGenerator[P, None]:
@@ -255,6 +259,7 @@ async def awalk(operation: str, pages: AsyncIterator[P], *, items: str, first_pa
             raise
         finally:
             span.end(error)
+            error = None  # no cycle through this frame (see _walk)
     finally:
         aclose = getattr(pages, "aclose", None)
         if aclose is not None:

@@ -340,14 +340,19 @@ class _Workers:
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
             future, function, args = job
-            if not future.set_running_or_notify_cancel():
-                continue  # cancelled before it started
-            try:
-                result = function(*args)
-            except BaseException as exc:
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
+            del job
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = function(*args)
+                except BaseException as exc:
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+                    del result
+            # A failed page's traceback holds this frame; were the future (which holds the
+            # error, and the error its page's body) left in it, the two would form a cycle
+            # that only the garbage collector frees. concurrent.futures drops it the same way.
+            del future, function, args
 
     def shutdown(self, wait: bool) -> None:
         for _ in self._threads:

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from processor_tasks_client import AuthenticatedClient, ProcessorTasks, RetryPolicy, errors
+from processor_tasks_client import AuthenticatedClient, ProcessorTasks, RetryPolicy, _tracing, errors
 from processor_tasks_client.api.processor_tasks import describe_processor_task, list_processor_tasks
 
 from tests.client.stub_server import Answer, StubServer
@@ -294,6 +294,66 @@ def test_concurrent_calls_hold_about_two_caps_each(stub: StubServer, mode: str) 
 
         used = asyncio.run(run())
     assert used < 2.5 * width * CAP, f"{used / CAP:.1f} caps for {width} calls at a time"
+
+
+BROKEN_PAGE_NEAR_CAP = raw_answer(json.dumps({"count": 20, "tasks": {}, "pad": "p" * (CAP - 100)}).encode())
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("concurrency", [1, 4])
+@pytest.mark.parametrize("tracing", [True, False], ids=["traced", "untraced"])
+def test_failed_walks_one_after_another_hold_about_two_caps_in_all(
+    stub: StubServer, mode: str, concurrency: int, tracing: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_tracing, "TRACING", tracing)
+    # Every page is a near-cap body that breaks the contract: each walk ends with a
+    # ResponseDecodeError that keeps the body. Once the caller has dropped the error, the
+    # body must go; before the fix the walk's trace span frame (and, concurrently, the
+    # worker thread's frame, through the page's future) formed a cycle with the error.
+    stub.reply(Answer(raw=BROKEN_PAGE_NEAR_CAP, keep_open=True))
+    walks = 6
+    args: dict[str, Any] = {"base_url": stub.base_url, "token": "t", "retry": None, "max_response_bytes": CAP}
+    if mode == "sync":
+        with AuthenticatedClient(**args) as client:
+
+            def walk() -> None:
+                with pytest.raises(errors.ResponseDecodeError):
+                    for _ in list_processor_tasks.iter_items("p", client=client, limit=5, concurrency=concurrency):
+                        pass
+
+            walk()  # warm up: imports, the pool
+            with traced() as peak:
+                walk()
+                one = peak()
+                tracemalloc.reset_peak()
+                for _ in range(walks):
+                    walk()
+                used = peak()
+    else:
+
+        async def run() -> tuple[int, int]:
+            async with AuthenticatedClient(**args) as client:
+
+                async def walk() -> None:
+                    with pytest.raises(errors.ResponseDecodeError):
+                        async for _ in list_processor_tasks.aiter_items(
+                            "p", client=client, limit=5, concurrency=concurrency
+                        ):
+                            pass
+
+                await walk()
+                with traced() as peak:
+                    await walk()
+                    first = peak()
+                    tracemalloc.reset_peak()
+                    for _ in range(walks):
+                        await walk()
+                    return first, peak()
+
+        one, used = asyncio.run(run())
+    # Walks in a row peak where one walk does (about three caps: the body read, the error
+    # keeping it, the decoded text). Before the fix each kept its body: 13 caps after 6.
+    assert used < 1.25 * one, f"{used / one:.2f}x one failed walk ({used / CAP:.1f} caps after {walks})"
 
 
 # --- 3. cookies ------------------------------------------------------------------------
