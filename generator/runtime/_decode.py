@@ -181,6 +181,8 @@ class _Plan:
                 mirrors.append(member)
             elif member is Any:
                 mirrors.append(Any)
+                self.namespace["_shallow"] = _shallow
+                expression = "_shallow(v)"
             elif isinstance(member, type) and attrs.has(member):
                 sub = _nested(member)
                 mirrors.append(sub.strict if not sub.free_form else dict[str, Any])
@@ -316,7 +318,9 @@ class _Plan:
             else:
                 model = self.build(mirror)
                 extras = {
-                    name: value for index, name in names if (value := getattr(mirror, f"_extra_{index}")) is not UNSET
+                    name: _shallow(value)
+                    for index, name in names
+                    if (value := getattr(mirror, f"_extra_{index}")) is not UNSET
                 }
                 model.additional_properties = extras
                 # A server back to the contract's fields goes back to the strict mirrors
@@ -328,7 +332,7 @@ class _Plan:
                 mirror = self.lenient_decoder.decode(raw)
                 parts = _RAW_FIELDS.decode(raw)
                 known = self.known
-                extras = {key: _EXTRA.decode(value) for key, value in parts.items() if key not in known}
+                extras = {key: _shallow(_EXTRA.decode(value)) for key, value in parts.items() if key not in known}
             except _REFUSED:
                 pass
             else:
@@ -361,6 +365,28 @@ def _loads(raw: Any) -> Any:
         return json.loads(bytes(raw))
     except (ValueError, RecursionError) as exc:
         raise _WholeAnswer from exc
+
+
+# Nesting past which the fast path leaves an untyped value (an unknown field, an ``Any``
+# field) to the reference path. json.loads and msgspec both stop at the interpreter's
+# recursion limit, but json.loads counts from the answer's top and msgspec from the value,
+# so within a few levels of that limit only one of them refused: the fast path returned a
+# model where the reference path raised "not JSON". Far below the limit, they agree.
+_MAX_FAST_DEPTH = 100
+
+
+def _shallow(value: Any) -> Any:
+    """``value`` itself, unless it nests containers deeper than _MAX_FAST_DEPTH (then _WholeAnswer)."""
+    if value.__class__ is not list and value.__class__ is not dict:
+        return value
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > _MAX_FAST_DEPTH:
+            raise _WholeAnswer
+        children = item if isinstance(item, list) else item.values()
+        stack.extend((child, depth + 1) for child in children if child.__class__ is list or child.__class__ is dict)
+    return value
 
 
 def _is_union(hint: Any) -> bool:

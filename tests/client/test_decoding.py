@@ -504,6 +504,51 @@ def test_raw_bytes_edge_cases_agree(content: bytes) -> None:
     _both(content, ListProcessorTasksResp.from_dict)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"count": ' + b"9" * 5000 + b', "tasks": []}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "status": ' + b"9" * 200_000 + b"}]}",
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": -' + b"9" * 50_000 + b"}]}",
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": 0.' + b"9" * 200_000 + b"}]}",
+        b'{"count": 1.' + b"9" * 5000 + b', "tasks": []}',
+        b'{"count": -Infinity, "tasks": []}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "status": 1e400}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "status": NaN}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "result": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}]}",
+        b'{"count": 1, "tasks": [{"task_id": "a", "zz": ' + b'{"a":' * 100_000 + b"1" + b"}" * 100_000 + b"}]}",
+        b"[" * 100_000,
+        b'{"count": 1, "tasks": [], "tasks": {}}',
+        b'{"count": 1, "tasks": {}, "tasks": []}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "name": "\\udc00", "\\ud800": 1}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "name": "\xed\xa0\x80"}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "name": "\xc0\xaf"}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "name": "a\x00b"}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "name": "a\\u0000b", "\\u0000": 1}]}',
+        b'{"count": 0, "tasks": []}\x00',
+        '{"count": 0, "tasks": []}'.encode("utf-32"),
+        b'{"count": 1, "tasks": [{"task_id": "a", "name": "' + b"\\u00e9" * 1_000_000 + b'"}]}',
+        b'{"count": 1, "tasks": [{"task_id": "a", "' + b"k" * 1_000_000 + b'": 1}]}',
+    ],
+    ids=lambda content: f"{content[:40]!r}..{len(content)}",
+)
+def test_hostile_bodies_agree(content: bytes) -> None:
+    """Huge numbers, non-finite ones, duplicate keys, 100,000 levels, broken text, huge strings."""
+    _both(content, ListProcessorTasksResp.from_dict)
+
+
+def test_untyped_values_nested_near_the_recursion_limit_agree() -> None:
+    # json.loads counts nesting from the answer's top, msgspec from the untyped value: a
+    # few levels below the interpreter's limit only the reference path refused, whatever
+    # the caller's stack. Every depth up to past the limit, from this test's stack.
+    for depth in range(sys.getrecursionlimit() - 120, sys.getrecursionlimit() + 5):
+        for field in (b"result", b"zz"):
+            _both(
+                b'{"count": 1, "tasks": [{"task_id": "a", "' + field + b'": ' + b"[" * depth + b"]" * depth + b"}]}",
+                ListProcessorTasksResp.from_dict,
+            )
+
+
 # --- the fast path falls back per task, not per page -------------------------------------
 
 
