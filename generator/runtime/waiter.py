@@ -387,12 +387,15 @@ class _Wait:
             raise error
         if self.deadline is not None and self.clock.now() >= self.deadline:
             raise self._timeout(f"the last poll failed: {error}") from error
+        # Text, not the error: a handler that keeps records (pytest's, a MemoryHandler)
+        # would otherwise keep the error's body alive with them.
+        text = str(error)
         _log.warning(
             "polling %s failed (%s); still waiting, %s",
             self.what,
-            error,
+            text,
             "no time limit" if self.deadline is None else f"{self.deadline - self.clock.now():.1f} s left",
-            extra={"polls": self.polls, "error": str(error), "elapsed": self._elapsed()},
+            extra={"polls": self.polls, "error": text, "elapsed": self._elapsed()},
         )
 
     def pause(self, error: errors.ProcessorTasksError | None) -> float:
@@ -497,7 +500,13 @@ def run_wait(
             else:
                 if wait.answered(resource):
                     return resource
-            wait.clock.sleep(wait.pause(error))
+            try:
+                pause = wait.pause(error)
+            finally:
+                # The failed poll's traceback holds this frame: kept in a local, the error
+                # (and its body) would live in a cycle until the garbage collector runs.
+                error = None
+            wait.clock.sleep(pause)
 
 
 async def arun_wait(
@@ -526,4 +535,8 @@ async def arun_wait(
             else:
                 if wait.answered(resource):
                     return resource
-            await wait.clock.asleep(wait.pause(error))
+            try:
+                pause = wait.pause(error)
+            finally:
+                error = None  # as in run_wait: no cycle through the failed poll's traceback
+            await wait.clock.asleep(pause)

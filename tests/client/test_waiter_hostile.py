@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import logging
 import math
 import sys
 import threading
 import time
+import tracemalloc
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from processor_tasks_client import AuthenticatedClient, PollPolicy, ProcessorTasks, errors
 from processor_tasks_client.api.processor_tasks import describe_processor_task
-from processor_tasks_client.waiter import SystemClock, run_wait
+from processor_tasks_client.waiter import SystemClock, arun_wait, run_wait
 
 from tests.client.stub_server import Answer, StubServer
 
@@ -212,3 +214,66 @@ async def test_cancelling_an_async_wait_leaves_no_task_generator_or_thread_behin
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
     new = [t for t in set(threading.enumerate()) - threads if not t.name.endswith("(process_request_thread)")]
     assert new == []
+
+
+class _KeepRecords(logging.Handler):
+    """A handler that keeps every record, as a MemoryHandler or an error reporter does."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _wait_that_times_out_after_a_failed_poll(mode: str, content: bytes) -> str:
+    """The message of the WaitTimeoutError that ends the wait, caught where it is raised."""
+
+    def fetch() -> Task:
+        raise errors.ServerError(503, content=content, headers={"Retry-After": "100"})
+
+    async def afetch() -> Task:
+        return fetch()
+
+    clock = SimulatedClock()
+    if mode == "sync":
+        try:
+            run_wait(fetch, WAITER, what="t1", timeout=10, clock=clock)
+        except errors.WaitTimeoutError as exc:
+            return str(exc)
+        raise AssertionError("the wait did not time out")
+
+    # Caught inside the coroutine: an exception leaving asyncio.run is held in a cycle
+    # of asyncio's own (the task and run_until_complete's frame), whoever raised it.
+    async def main() -> str:
+        try:
+            await arun_wait(afetch, WAITER, what="t1", timeout=10, clock=clock)
+        except errors.WaitTimeoutError as exc:
+            return str(exc)
+        raise AssertionError("the wait did not time out")
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_wait_that_ends_after_a_failed_poll_frees_the_poll_error_without_the_collector(mode: str) -> None:
+    # The poll error carries its body. Kept in the wait's frame (which its own traceback
+    # holds) or in a log record's arguments, it would outlive the wait.
+    body = 4 * 1024 * 1024
+    kept = _KeepRecords()
+    logger = logging.getLogger("processor_tasks_client")
+    logger.addHandler(kept)
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        message = _wait_that_times_out_after_a_failed_poll(mode, b"x" * body)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+        logger.removeHandler(kept)
+    assert "would come after it" in message
+    assert any("polling t1 failed (HTTP 503" in record.getMessage() for record in kept.records)
+    assert held < body / 4, f"{held / 1e6:.1f} MB still held after the wait ended"
