@@ -73,7 +73,8 @@ def _client_errors(client: httpx.Client | httpx.AsyncClient) -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException as exc:
-        raise errors.APITimeoutError(f"request timed out: {exc}") from exc
+        # httpx's async read timeouts carry no message; the class still says which wait ran out.
+        raise errors.APITimeoutError(f"request timed out: {str(exc) or type(exc).__name__}") from exc
     except httpx.TransportError as exc:
         raise errors.APIConnectionError(f"request failed: {exc!r}") from exc
     except RuntimeError as exc:

@@ -127,7 +127,10 @@ class TransferLimits:
 
 
 def check_limit(name: str, value: float | None) -> None:
-    """Refuse a bound that is zero or negative (``None``, no bound, is fine)."""
+    """Refuse a bound that is not a number, or zero or negative (``None``, no bound, is fine)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        # True would pass as one second (or one byte), a string would fail only at the first call.
+        raise TypeError(f"{name}: expected a number or None, got {type(value).__name__}")
     if value is not None and not value > 0:
         raise ValueError(f"{name} must be positive or None, got {value!r}")
 

@@ -38,6 +38,7 @@ import json
 import logging
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
@@ -529,6 +530,14 @@ def _credential(content: bytes) -> Credentials:
     )
 
 
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+
+
+def _shown(url: str) -> str:
+    """``url`` for messages and reprs: a ``user:password@`` in it is a secret, shown as ``***@``."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
 class MetadataProvider:
     """Temporary AK/SK and security token of the ECS instance's agency, from the metadata service.
 
@@ -574,12 +583,13 @@ class MetadataProvider:
             url = None
         if url is None or url.scheme not in ("http", "https") or not url.host:
             raise ConfigurationError(
-                f"the metadata endpoint ({ENV_METADATA_ENDPOINT} or endpoint=) must be an http(s) URL, got {configured!r}"
+                f"the metadata endpoint ({ENV_METADATA_ENDPOINT} or endpoint=) must be an http(s) URL, got {_shown(configured)!r}"
             )
         if isinstance(timeout, bool) or not (timeout is None or isinstance(timeout, int | float)):
             raise TypeError(f"timeout: expected seconds or None, got {type(timeout).__name__}")
         check_limit("timeout", timeout)
         self.endpoint = configured.rstrip("/")
+        self._shown = _shown(self.endpoint)
         self.timeout = timeout
         self._limits = TransferLimits(
             attempt_timeout=timeout, call_timeout=None, max_response_bytes=METADATA_MAX_RESPONSE_BYTES
@@ -588,7 +598,7 @@ class MetadataProvider:
         self._session_token: str | None = None
 
     def __repr__(self) -> str:
-        return f"MetadataProvider(endpoint={self.endpoint!r})"
+        return f"MetadataProvider(endpoint={self._shown!r})"
 
     def _send(self, client: httpx.Client, method: str, path: str, headers: Mapping[str, str]) -> httpx.Response:
         # One request within the timeout and the cap, as the client's own calls are.
@@ -607,7 +617,7 @@ class MetadataProvider:
             self._session_token = None  # a service without session tokens: ask without one
         else:
             raise CredentialsError(
-                f"metadata: {self.endpoint}{_METADATA_TOKEN_PATH} answered HTTP {response.status_code}"
+                f"metadata: {self._shown}{_METADATA_TOKEN_PATH} answered HTTP {response.status_code}"
             )
 
     def load(self) -> Credentials:
@@ -629,14 +639,14 @@ class MetadataProvider:
                     self._new_session_token(client, required=True)
                     response = self._get_key(client)
         except ResponseTooLargeError:
-            failure = f"metadata: {self.endpoint} sent an answer longer than {METADATA_MAX_RESPONSE_BYTES} bytes"
+            failure = f"metadata: {self._shown} sent an answer longer than {METADATA_MAX_RESPONSE_BYTES} bytes"
         except (httpx.HTTPError, ProcessorTasksError) as error:
             if isinstance(error, CredentialsError):
                 raise
             if isinstance(error, httpx.TimeoutException):
-                failure = f"metadata: {self.endpoint} did not answer within {self.timeout:g} s ({type(error).__name__})"
+                failure = f"metadata: {self._shown} did not answer within {self.timeout:g} s ({type(error).__name__})"
             else:
-                failure = f"metadata: cannot reach {self.endpoint} ({type(error).__name__})"
+                failure = f"metadata: cannot reach {self._shown} ({type(error).__name__})"
         if failure is not None:
             # Raised outside the except clause: the error it replaces, which may hold the
             # answer or a header, is not even kept as the context.
@@ -644,7 +654,7 @@ class MetadataProvider:
         if response.status_code != 200:
             hint = " (the instance has no agency)" if _NO_AGENCY in response.text else ""
             raise CredentialsError(
-                f"metadata: {self.endpoint}{_METADATA_KEY_PATH} answered HTTP {response.status_code}{hint}"
+                f"metadata: {self._shown}{_METADATA_KEY_PATH} answered HTTP {response.status_code}{hint}"
             )
         try:
             return _credential(response.content)

@@ -12,6 +12,7 @@ import asyncio
 import gzip
 import json
 import logging
+import re
 import socket
 import tracemalloc
 import zlib
@@ -170,6 +171,19 @@ def test_bounds_are_checked() -> None:
     for bad in ({"attempt_timeout": 0}, {"call_timeout": -1.0}, {"max_response_bytes": 0}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             AuthenticatedClient(base_url="http://127.0.0.1:9", **bad)
+    # True would be one second or one byte; a string would fail only at the first call.
+    for wrong in ({"call_timeout": True}, {"attempt_timeout": "10"}, {"max_response_bytes": False}):
+        with pytest.raises(TypeError, match=next(iter(wrong))):
+            AuthenticatedClient(base_url="http://127.0.0.1:9", **wrong)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_socket_timeout_says_which_wait_ran_out(stub: StubServer, mode: str) -> None:
+    # httpx's async ReadTimeout has an empty message: "request timed out: " told nothing.
+    stub.reply(Answer(body=OK_BODY + b" " * 100, headers=JSON, trickle=1.0))
+    with pytest.raises(errors.APITimeoutError) as timed_out:
+        describe(mode, stub.base_url, timeout=httpx.Timeout(10.0, read=0.2))
+    assert re.fullmatch(r"request timed out: \S.*", str(timed_out.value)), str(timed_out.value)
 
 
 # --- bounded memory ------------------------------------------------------------------

@@ -225,3 +225,23 @@ def test_a_timeout_that_bounds_nothing_is_refused(timeout: float) -> None:
 def test_credentials_of_the_wrong_type_are_refused_at_once(fields: dict[str, Any], named: str) -> None:
     with pytest.raises(ConfigurationError, match=named):
         Credentials(**fields)
+
+
+def test_a_password_in_the_endpoint_url_is_never_shown(service: MetadataService) -> None:
+    # httpx sends it as Basic auth; messages and the repr show the endpoint without it.
+    with_password = service.url.replace("http://", "http://agent:PW-SECRET-42@")
+    provider = MetadataProvider(with_password)
+    assert "PW-SECRET-42" not in repr(provider) and "***@127.0.0.1" in repr(provider)
+    service.key = answer(b"{}", status="500 Internal Server Error")
+    assert "***@127.0.0.1" in str(refused(provider))
+    service.key = answer(b"x" * 200_000)
+    too_long = refused(provider)
+    assert "longer than" in str(too_long) and "PW-SECRET-42" not in str(too_long)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    unreachable = refused(MetadataProvider(f"http://agent:PW-SECRET-42@127.0.0.1:{port}", timeout=1))
+    assert "cannot reach http://***@127.0.0.1" in str(unreachable)
+    with pytest.raises(ConfigurationError) as not_http:
+        MetadataProvider("ftp://agent:PW-SECRET-42@example.test/")
+    assert "PW-SECRET-42" not in str(not_http.value) and "ftp://***@example.test" in str(not_http.value)
