@@ -37,7 +37,6 @@ from __future__ import annotations
 import configparser
 import json
 import logging
-import math
 import os
 import re
 import threading
@@ -51,7 +50,7 @@ from typing import Any, Protocol, runtime_checkable
 import anyio.to_thread
 import httpx
 
-from ._transfer import TransferLimits, check_limit, exchange, install_deadlines
+from ._transfer import TransferLimits, check_limit, exchange, finite_number, install_deadlines
 from .auth import ENV_ACCESS_KEY, ENV_SECRET_KEY, ENV_SECURITY_TOKEN, AkSkAuth, check_header_credential
 from .errors import ConfigurationError, CredentialsError, ProcessorTasksError, ResponseTooLargeError
 
@@ -104,15 +103,6 @@ _NO_AGENCY = "Please configure Cloud Service Agency first"
 _log = logging.getLogger("processor_tasks_client")
 
 
-def _finite(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        return False
-
-
 @dataclass(frozen=True, slots=True, repr=False)
 class Credentials:
     """One set of credentials: a ``token``, or ``access_key`` + ``secret_key`` (+ ``security_token``).
@@ -142,7 +132,7 @@ class Credentials:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise ConfigurationError(f"the credentials' {name} must be a string, got {type(value).__name__}")
-        if self.expires_at is not None and not _finite(self.expires_at):
+        if self.expires_at is not None and not finite_number(self.expires_at):
             raise ConfigurationError(
                 "the credentials' expires_at must be a finite number of seconds since the epoch, or None; "
                 f"got {self.expires_at!r:.40}"
@@ -586,8 +576,6 @@ class MetadataProvider:
             raise ConfigurationError(
                 f"the metadata endpoint ({ENV_METADATA_ENDPOINT} or endpoint=) must be an http(s) URL, got {_shown(configured)!r}"
             )
-        if isinstance(timeout, bool) or not (timeout is None or isinstance(timeout, int | float)):
-            raise TypeError(f"timeout: expected seconds or None, got {type(timeout).__name__}")
         check_limit("timeout", timeout)
         self.endpoint = configured.rstrip("/")
         self._shown = _shown(self.endpoint)
@@ -641,9 +629,9 @@ class MetadataProvider:
                     response = self._get_key(client)
         except ResponseTooLargeError:
             failure = f"metadata: {self._shown} sent an answer longer than {METADATA_MAX_RESPONSE_BYTES} bytes"
+        except CredentialsError:
+            raise  # the session token's own failure, already worded
         except (httpx.HTTPError, ProcessorTasksError) as error:
-            if isinstance(error, CredentialsError):
-                raise
             if isinstance(error, httpx.TimeoutException):
                 failure = f"metadata: {self._shown} did not answer within {self.timeout:g} s ({type(error).__name__})"
             else:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import math
 import ssl
 import time
 import zlib
@@ -62,6 +63,7 @@ __all__ = [
     "aexchange",
     "check_limit",
     "exchange",
+    "finite_number",
     "install_deadlines",
     "install_hooks",
     "keep_no_cookies",
@@ -126,6 +128,16 @@ class TransferLimits:
         return None if self.call_timeout is None else now + self.call_timeout
 
 
+def finite_number(value: object) -> bool:
+    """Whether ``value`` is an int or float (not a bool) that a float can hold and that is finite."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
 def check_limit(name: str, value: float | None) -> None:
     """Refuse a bound that is not a number, or zero or negative (``None``, no bound, is fine)."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
@@ -149,7 +161,7 @@ def _attempt_deadline(limits: TransferLimits, call_deadline: float | None) -> fl
 _LONGEST_WAIT = 1e9
 
 
-def _finite(seconds: float) -> float:
+def _capped(seconds: float) -> float:
     return min(seconds, _LONGEST_WAIT)
 
 
@@ -157,11 +169,11 @@ def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
     """``timeout`` shortened to what is left of the current attempt; ``error`` once nothing is."""
     deadline = _DEADLINE.get()
     if deadline is None:
-        return None if timeout is None else _finite(timeout)
+        return None if timeout is None else _capped(timeout)
     left = deadline - time.monotonic()
     if left <= 0:
         raise error(_DEADLINE_PASSED)
-    return _finite(left if timeout is None else min(timeout, left))
+    return _capped(left if timeout is None else min(timeout, left))
 
 
 def _passed() -> bool:
@@ -590,7 +602,7 @@ def _build(
     # when their packages happen to be installed.
     headers["Accept-Encoding"] = ACCEPT_ENCODING
     if deadline is not None:
-        left = _finite(max(deadline - time.monotonic(), 0.0))
+        left = _capped(max(deadline - time.monotonic(), 0.0))
         base = client.timeout
 
         def shorter(value: float | None) -> float:

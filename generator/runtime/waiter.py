@@ -62,6 +62,7 @@ import anyio
 
 from . import _tracing, errors
 from ._responses import call_deadline_within
+from ._transfer import finite_number
 from .types import Unset
 
 __all__ = ["MAX_PAUSE", "Clock", "PollPolicy", "SystemClock", "WaitProgress", "Waiter", "arun_wait", "run_wait"]
@@ -116,17 +117,6 @@ MAX_PAUSE = 86400.0 * 365
 # since time.sleep refuses what its platform's time_t cannot hold.
 _SLEEP_PIECE = 86400.0
 
-# The longest a poll is given when the wait has more time left (about 31 years): any
-# socket timeout or cancel scope can hold it.
-_LONGEST_POLL = 1e9
-
-
-def _finite(value: float) -> bool:
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        return False
-
 
 @dataclass(frozen=True)
 class PollPolicy:
@@ -152,7 +142,7 @@ class PollPolicy:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise TypeError(f"poll {name}: expected a number of seconds, got {type(value).__name__}")
             # A pause no clock can sleep (inf, 1e300, an int past any float) is no pause.
-            if not (_finite(value) and 0 < value <= MAX_PAUSE):
+            if not (finite_number(value) and 0 < value <= MAX_PAUSE):
                 raise ValueError(
                     f"poll {name} must be a positive number of seconds up to {MAX_PAUSE:.0f} (a year), got {value!r:.40}"
                 )
@@ -286,7 +276,7 @@ class _Wait:
             if isinstance(timeout, bool) or not isinstance(timeout, int | float):
                 raise TypeError(f"timeout: expected a number of seconds or None, got {type(timeout).__name__}")
             # math.inf waits without end, as None does; NaN and an int past any float bound nothing.
-            if not (timeout > 0) or (timeout != math.inf and not _finite(timeout)):
+            if not (timeout > 0) or (timeout != math.inf and not finite_number(timeout)):
                 raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r:.40}")
             timeout = float(timeout)
         if isinstance(poll, int | float) and not isinstance(poll, bool):
@@ -316,9 +306,7 @@ class _Wait:
         left = self.deadline - self.clock.now()
         if left <= 0:
             raise self._timeout("the time ran out")
-        # A poll is cut off within what is left, but at most within _LONGEST_POLL: a socket
-        # timeout of 1e308 s overflows, and a poll cut off sooner still ends in time.
-        return min(left, _LONGEST_POLL)
+        return left  # a bound past what a socket can hold is capped where it is applied (_transfer)
 
     def answered(self, resource: Any) -> bool:
         """Judge a fetched resource: True to return it; raises when the wait fails."""
